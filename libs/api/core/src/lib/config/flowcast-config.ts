@@ -1,0 +1,120 @@
+import { bool, cleanEnv, makeValidator, str } from 'envalid';
+
+/** Where events and workflows are kept: the embedded SQLite file or a PostgreSQL server. */
+export type StoreLocation = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+
+/** The one typed configuration, read from the environment once at boot (CONTRACT §1). */
+export interface FlowcastConfig {
+  port: number;
+  host: string | undefined;
+  store: StoreLocation;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  demo: boolean;
+  stream: {
+    heartbeatMs: number;
+    retryMs: number;
+    closeGraceMs: number;
+    maxStreamsPerUser: number;
+    maxStreams: number;
+    maxLifetimeMs: number;
+    /** Bytes a stream may have queued in the process before its client counts as too slow. */
+    maxBufferBytes: number;
+  };
+  engine: {
+    concurrency: number;
+    /** Below this many log lines per second a workflow's lines are sent one `log:created` each. */
+    logBatchThreshold: number;
+  };
+  shutdownTimeoutMs: number;
+}
+
+export const FLOWCAST_CONFIG = Symbol('FLOWCAST_CONFIG');
+
+export class ConfigError extends Error {}
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  makeValidator<number>((input) => {
+    if (!/^\d+$/.test(input.trim())) throw new Error(`must be a whole number, got "${input}"`);
+    const value = Number(input);
+    if (value < min || value > max) throw new Error(`must be between ${min} and ${max}, got ${value}`);
+    return value;
+  });
+
+const storeUrl = makeValidator<string>((input) => {
+  parseStoreLocation(input);
+  return input;
+});
+
+export function parseStoreLocation(input: string): StoreLocation {
+  if (input.startsWith('sqlite:')) {
+    const path = input.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (path === '') throw new Error('sqlite: needs a file path, as in sqlite:data/flowcast.db');
+    return { kind: 'sqlite', path };
+  }
+  if (/^postgres(ql)?:\/\//.test(input)) {
+    try {
+      new URL(input);
+    } catch {
+      throw new Error('is not a parsable postgres:// URL');
+    }
+    return { kind: 'postgres', url: input };
+  }
+  throw new Error(`must start with sqlite: or postgres://, got "${input.split(':')[0]}:…"`);
+}
+
+/**
+ * Reads and validates the environment. Throws a ConfigError whose message is one line naming the variable
+ * and why it is wrong, so that start-up fails fast and says so.
+ */
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env): FlowcastConfig {
+  const env = cleanEnv(
+    environment,
+    {
+      PORT: int(0, 65535)({ default: 3000 }),
+      HOST: str({ default: '' }),
+      DATABASE_URL: storeUrl({ default: 'sqlite:data/flowcast.db' }),
+      LOG_LEVEL: str({
+        choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+        default: 'info',
+      }),
+      DEMO: bool({ default: true }),
+      SSE_HEARTBEAT_MS: int(100, 3_600_000)({ default: 15_000 }),
+      SSE_RETRY_MS: int(0, 3_600_000)({ default: 3_000 }),
+      SSE_CLOSE_GRACE_MS: int(0, 600_000)({ default: 2_000 }),
+      SSE_MAX_STREAMS_PER_USER: int(1)({ default: 20 }),
+      SSE_MAX_STREAMS: int(1)({ default: 20_000 }),
+      SSE_MAX_LIFETIME_MS: int(1_000)({ default: 3_600_000 }),
+      SSE_MAX_BUFFER_BYTES: int(1_024)({ default: 1_048_576 }),
+      WORKFLOW_CONCURRENCY: int(1, 1_000)({ default: 4 }),
+      LOG_BATCH_THRESHOLD: int(1)({ default: 50 }),
+      SHUTDOWN_TIMEOUT_MS: int(100, 60_000)({ default: 8_000 }),
+    },
+    {
+      reporter: ({ errors }) => {
+        const [name, error] = Object.entries(errors)[0] ?? [];
+        if (name && error) throw new ConfigError(`Invalid configuration: ${name} ${error.message}`);
+      },
+    },
+  );
+  return {
+    port: env.PORT,
+    host: env.HOST === '' ? undefined : env.HOST,
+    store: parseStoreLocation(env.DATABASE_URL),
+    logLevel: env.LOG_LEVEL as FlowcastConfig['logLevel'],
+    demo: env.DEMO,
+    stream: {
+      heartbeatMs: env.SSE_HEARTBEAT_MS,
+      retryMs: env.SSE_RETRY_MS,
+      closeGraceMs: env.SSE_CLOSE_GRACE_MS,
+      maxStreamsPerUser: env.SSE_MAX_STREAMS_PER_USER,
+      maxStreams: env.SSE_MAX_STREAMS,
+      maxLifetimeMs: env.SSE_MAX_LIFETIME_MS,
+      maxBufferBytes: env.SSE_MAX_BUFFER_BYTES,
+    },
+    engine: {
+      concurrency: env.WORKFLOW_CONCURRENCY,
+      logBatchThreshold: env.LOG_BATCH_THRESHOLD,
+    },
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+  };
+}

@@ -1,0 +1,51 @@
+import { DynamicModule, Global, Module, RequestMethod } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { FLOWCAST_CONFIG, FlowcastConfig } from './config/flowcast-config';
+import { StoreConnection } from './database/store-connection';
+import { HealthController } from './health/health.controller';
+
+export interface CoreModuleOptions {
+  config: FlowcastConfig;
+  /** Opened (and migrated) by the bootstrap, so that a bad store fails start-up with one line. */
+  store: StoreConnection;
+}
+
+/** Configuration, logging, the store and the health check: what every other module builds on. */
+@Global()
+@Module({})
+export class CoreModule {
+  static forRoot({ config, store }: CoreModuleOptions): DynamicModule {
+    return {
+      module: CoreModule,
+      imports: [
+        LoggerModule.forRoot({
+          // Express 5 path syntax (the default '*' makes Nest print a conversion warning at start).
+          forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
+          pinoHttp: {
+            level: config.logLevel,
+            // Request lines for the health probe are noise; everything else is logged once, on completion.
+            autoLogging: { ignore: (req) => req.url === '/api/health' },
+            redact: {
+              paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+              censor: '[redacted]',
+            },
+            serializers: {
+              req: (req: { id: unknown; method: string; url: string }) => ({
+                id: req.id,
+                method: req.method,
+                // Query strings may carry cursors and filters; never credentials (CONTRACT §4), but keep it short.
+                url: req.url.length > 300 ? `${req.url.slice(0, 300)}…` : req.url,
+              }),
+            },
+          },
+        }),
+      ],
+      controllers: [HealthController],
+      providers: [
+        { provide: FLOWCAST_CONFIG, useValue: config },
+        { provide: StoreConnection, useValue: store },
+      ],
+      exports: [FLOWCAST_CONFIG, StoreConnection],
+    };
+  }
+}

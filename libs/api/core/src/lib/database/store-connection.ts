@@ -1,0 +1,82 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect } from 'kysely';
+import { Pool } from 'pg';
+import type { StoreLocation } from '../config/flowcast-config';
+import { migrationProvider } from './migrations';
+import type { FlowcastDatabase } from './schema';
+
+export type StoreDialect = StoreLocation['kind'];
+
+/**
+ * The store: a Kysely instance over the embedded SQLite file or a PostgreSQL pool, migrated before use.
+ * Repositories take `db` from here; nothing else touches SQL.
+ */
+export class StoreConnection {
+  private constructor(
+    readonly db: Kysely<FlowcastDatabase>,
+    readonly dialect: StoreDialect,
+  ) {}
+
+  /** Opens, checks and migrates the store; throws with one clear line when it cannot. */
+  static async open(location: StoreLocation): Promise<StoreConnection> {
+    const store = location.kind === 'sqlite' ? openSqlite(location.path) : openPostgres(location.url);
+    try {
+      await store.ping();
+    } catch (error) {
+      await store.close().catch(() => undefined);
+      const where = location.kind === 'postgres' ? redactUrl(location.url) : location.path;
+      throw new Error(`Store unreachable at ${where}: ${(error as Error).message}`);
+    }
+    await store.migrate();
+    return store;
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+
+  async migrate(): Promise<void> {
+    const migrator = new Migrator({ db: this.db, provider: migrationProvider });
+    const { error } = await migrator.migrateToLatest();
+    if (error) throw new Error(`Store migration failed: ${(error as Error).message ?? String(error)}`);
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+
+  static forDialect(db: Kysely<FlowcastDatabase>, dialect: StoreDialect): StoreConnection {
+    return new StoreConnection(db, dialect);
+  }
+}
+
+function openSqlite(path: string): StoreConnection {
+  const file = resolve(path);
+  mkdirSync(dirname(file), { recursive: true });
+  const database = new SqliteDatabase(file);
+  // WAL lets stream readers replay while the engine writes; NORMAL sync is durable across process crashes.
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  database.pragma('busy_timeout = 5000');
+  database.pragma('foreign_keys = ON');
+  return StoreConnection.forDialect(new Kysely({ dialect: new SqliteDialect({ database }) }), 'sqlite');
+}
+
+function openPostgres(url: string): StoreConnection {
+  const pool = new Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000 });
+  // An idle client that loses its server must not crash the process; the pool replaces it.
+  pool.on('error', () => undefined);
+  return StoreConnection.forDialect(new Kysely({ dialect: new PostgresDialect({ pool }) }), 'postgres');
+}
+
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'postgres://…';
+  }
+}

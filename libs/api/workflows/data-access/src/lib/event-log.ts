@@ -1,0 +1,184 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { EventsTable } from '@flowcast/api-core';
+import {
+  isTerminalEventType,
+  logLineCount,
+  NewEvent,
+  reduceWorkflow,
+  StoredEvent,
+  WorkflowDetail,
+} from '@flowcast/shared-contract';
+import { EventsRepository } from './events.repository';
+import { eventFrame } from './sse-frame';
+import { PublishedEvent, WorkflowHub } from './workflow-hub';
+import { ConcurrentAppendError, WorkflowNotFoundError } from './workflow-errors';
+import { WorkflowsRepository } from './workflows.repository';
+
+interface PendingAppend {
+  events: NewEvent[];
+  resolve: (stored: StoredEvent[]) => void;
+  reject: (error: unknown) => void;
+}
+
+interface Writer {
+  view: WorkflowDetail;
+}
+
+/** Events per transaction: bounds a transaction's size when a flood has queued up. */
+const MAX_BATCH_EVENTS = 2_000;
+
+/**
+ * The durable event log: persist, then publish. Appends made in the same tick are stored in one
+ * transaction per workflow (ids assigned inside it, gap-free), the reducer's new state is stored with them,
+ * and only then are the events serialised once and handed to the hub.
+ */
+@Injectable()
+export class EventLog {
+  private readonly logger = new Logger(EventLog.name);
+  private queue = new Map<string, PendingAppend[]>();
+  private readonly writers = new Map<string, Writer>();
+  private scheduled = false;
+  private flushing = false;
+  private idle: Promise<void> = Promise.resolve();
+  private markIdle: () => void = () => undefined;
+
+  constructor(
+    @Inject(EventsRepository) private readonly events: EventsRepository,
+    @Inject(WorkflowsRepository) private readonly workflows: WorkflowsRepository,
+    @Inject(WorkflowHub) private readonly hub: WorkflowHub,
+  ) {}
+
+  /** Stores the events in order and resolves with their ids once they are durable and published. */
+  append(workflowId: string, events: NewEvent[]): Promise<StoredEvent[]> {
+    return new Promise<StoredEvent[]>((resolve, reject) => {
+      let pending = this.queue.get(workflowId);
+      if (!pending) {
+        pending = [];
+        this.queue.set(workflowId, pending);
+      }
+      pending.push({ events, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Resolves once everything appended so far is stored and published. */
+  async drain(): Promise<void> {
+    while (this.flushing || this.scheduled || this.queue.size > 0) await this.idle;
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.flushing) return;
+    this.scheduled = true;
+    this.idle = new Promise((resolve) => (this.markIdle = resolve));
+    setImmediate(() => void this.flush());
+  }
+
+  private async flush(): Promise<void> {
+    this.scheduled = false;
+    this.flushing = true;
+    try {
+      while (this.queue.size > 0) {
+        const work = this.queue;
+        this.queue = new Map();
+        for (const [workflowId, pending] of work) await this.flushWorkflow(workflowId, pending);
+      }
+    } finally {
+      this.flushing = false;
+      this.markIdle();
+    }
+  }
+
+  private async flushWorkflow(workflowId: string, pending: PendingAppend[]): Promise<void> {
+    let start = 0;
+    while (start < pending.length) {
+      // Group whole appends up to MAX_BATCH_EVENTS (an append is never split across transactions).
+      let end = start;
+      let count = 0;
+      do {
+        count += pending[end].events.length;
+        end++;
+      } while (end < pending.length && count + pending[end].events.length <= MAX_BATCH_EVENTS);
+      const group = pending.slice(start, end);
+      try {
+        await this.store(workflowId, group);
+      } catch (error) {
+        if (!(error instanceof WorkflowNotFoundError)) {
+          this.logger.error(`Could not store events of ${workflowId}: ${(error as Error).message}`);
+        }
+        for (const item of group) item.reject(error);
+      }
+      start = end;
+    }
+  }
+
+  private async store(workflowId: string, group: PendingAppend[]): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const writer = await this.writerFor(workflowId);
+      try {
+        await this.storeWith(workflowId, writer, group);
+        return;
+      } catch (error) {
+        // Another process wrote since we cached the state: reload and number the events again.
+        this.writers.delete(workflowId);
+        if (!(error instanceof ConcurrentAppendError) || attempt >= 2) throw error;
+      }
+    }
+  }
+
+  private async storeWith(workflowId: string, writer: Writer, group: PendingAppend[]): Promise<void> {
+    const ts = new Date().toISOString();
+    const firstSeq = writer.view.lastEventId + 1;
+    let view = writer.view;
+    let seq = writer.view.lastEventId;
+    let terminal = false;
+    const rows: EventsTable[] = [];
+    const results: StoredEvent[][] = [];
+    for (const item of group) {
+      const stored: StoredEvent[] = [];
+      for (const event of item.events) {
+        seq++;
+        const data = { ...event.payload, workflowId, ts };
+        const storedEvent = { id: seq, type: event.type, data } as StoredEvent;
+        view = reduceWorkflow(view, storedEvent);
+        const lines = logLineCount(storedEvent);
+        rows.push({ workflow_id: workflowId, seq, type: event.type, data: JSON.stringify(data), lines });
+        stored.push(storedEvent);
+        terminal ||= isTerminalEventType(event.type);
+      }
+      results.push(stored);
+    }
+    await this.events.append(workflowId, firstSeq - 1, rows, view);
+    writer.view = view;
+    if (terminal) this.writers.delete(workflowId);
+
+    const published: PublishedEvent[] = rows.map((row) => ({
+      id: row.seq,
+      type: row.type as PublishedEvent['type'],
+      frame: eventFrame(row.type, row.data, row.seq),
+    }));
+    this.hub.publish({
+      workflowId,
+      events: published,
+      frames: published.map((event) => event.frame).join(''),
+      firstId: firstSeq,
+      lastId: seq,
+      terminal,
+    });
+    group.forEach((item, index) => item.resolve(results[index]));
+  }
+
+  private async writerFor(workflowId: string): Promise<Writer> {
+    const cached = this.writers.get(workflowId);
+    if (cached) return cached;
+    const view = await this.workflows.findView(workflowId);
+    if (!view) throw new WorkflowNotFoundError(workflowId);
+    const writer = { view };
+    this.writers.set(workflowId, writer);
+    return writer;
+  }
+
+  /** The latest state this process stored for a workflow it is writing, if any (cheaper than a read). */
+  cachedView(workflowId: string): WorkflowDetail | undefined {
+    return this.writers.get(workflowId)?.view;
+  }
+}

@@ -1,0 +1,135 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { StoreConnection } from '@flowcast/api-core';
+import type { WorkflowDefinition, WorkflowDetail, WorkflowState } from '@flowcast/shared-contract';
+
+export interface WorkflowRecord {
+  id: string;
+  ownerId: string | null;
+  definition: WorkflowDefinition;
+  /** State after the last stored event, as the reducer computed it. */
+  view: WorkflowDetail;
+  queuedAt: string | null;
+}
+
+export interface NewWorkflowRecord {
+  id: string;
+  ownerId: string | null;
+  definition: WorkflowDefinition;
+  view: WorkflowDetail;
+}
+
+export interface ListPosition {
+  createdAt: string;
+  id: string;
+}
+
+@Injectable()
+export class WorkflowsRepository {
+  constructor(@Inject(StoreConnection) private readonly store: StoreConnection) {}
+
+  async insert(record: NewWorkflowRecord): Promise<void> {
+    await this.store.db
+      .insertInto('workflows')
+      .values({
+        id: record.id,
+        owner_id: record.ownerId,
+        name: record.view.name,
+        status: record.view.status,
+        created_at: record.view.createdAt,
+        updated_at: record.view.createdAt,
+        definition: JSON.stringify(record.definition),
+        state: JSON.stringify(record.view),
+        last_seq: 0,
+        queued_at: null,
+      })
+      .execute();
+  }
+
+  async findById(id: string): Promise<WorkflowRecord | undefined> {
+    const row = await this.store.db
+      .selectFrom('workflows')
+      .select(['id', 'owner_id', 'definition', 'state', 'queued_at'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    return {
+      id: row.id,
+      ownerId: row.owner_id,
+      definition: JSON.parse(row.definition) as WorkflowDefinition,
+      view: JSON.parse(row.state) as WorkflowDetail,
+      queuedAt: row.queued_at,
+    };
+  }
+
+  /** The state and latest event id only: what a stream needs to open. */
+  async findView(id: string): Promise<WorkflowDetail | undefined> {
+    const row = await this.store.db
+      .selectFrom('workflows')
+      .select('state')
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row ? (JSON.parse(row.state) as WorkflowDetail) : undefined;
+  }
+
+  /** Newest first; `after` is the last item of the previous page. */
+  async list(options: { ownerId?: string; after?: ListPosition; limit: number }): Promise<WorkflowState[]> {
+    let query = this.store.db.selectFrom('workflows').select('state');
+    if (options.ownerId !== undefined) query = query.where('owner_id', '=', options.ownerId);
+    const after = options.after;
+    if (after) {
+      query = query.where((eb) =>
+        eb.or([
+          eb('created_at', '<', after.createdAt),
+          eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)]),
+        ]),
+      );
+    }
+    const rows = await query
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(options.limit)
+      .execute();
+    return rows.map((row) => {
+      const {
+        agents: _agents,
+        lastEventId: _lastEventId,
+        ...state
+      } = JSON.parse(row.state) as WorkflowDetail;
+      return state;
+    });
+  }
+
+  async findIdsByStatus(status: WorkflowState['status']): Promise<string[]> {
+    const rows = await this.store.db
+      .selectFrom('workflows')
+      .select('id')
+      .where('status', '=', status)
+      .execute();
+    return rows.map((row) => row.id);
+  }
+
+  /** Pending workflows whose start was asked for, in the order it was asked. */
+  async findQueued(): Promise<string[]> {
+    const rows = await this.store.db
+      .selectFrom('workflows')
+      .select('id')
+      .where('status', '=', 'pending')
+      .where('queued_at', 'is not', null)
+      .orderBy('queued_at')
+      .orderBy('id')
+      .execute();
+    return rows.map((row) => row.id);
+  }
+
+  async markQueued(id: string, at: string): Promise<void> {
+    await this.store.db.updateTable('workflows').set({ queued_at: at }).where('id', '=', id).execute();
+  }
+
+  async count(): Promise<number> {
+    const row = await this.store.db
+      .selectFrom('workflows')
+      .select((eb) => eb.fn.countAll<string | number>().as('count'))
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
+}

@@ -1,0 +1,66 @@
+import type { LogLevel, LogLine, NewEvent } from '@flowcast/shared-contract';
+
+export interface SinkLine extends LogLine {
+  agentName?: string;
+  metadata?: Record<string, unknown>;
+}
+
+/** Most lines a log:batch holds (CONTRACT §5). */
+export const MAX_BATCH_LINES = 500;
+/** How long a flood's lines wait to be gathered into one log:batch. */
+const BATCH_WINDOW_MS = 100;
+
+/**
+ * Turns a workflow's log lines into events. While lines arrive slower than `threshold` per second each
+ * is its own log:created; beyond that, lines are gathered for up to 100 ms (or 500 lines) into one
+ * log:batch, so that a flood costs a few events a second instead of one per line. No line is dropped and
+ * order is kept: once lines are being gathered, every later line joins the gathering.
+ */
+export class LogSink {
+  private windowStart = 0;
+  private windowCount = 0;
+  private buffer: SinkLine[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly threshold: number,
+    private readonly emit: (event: NewEvent) => void,
+  ) {}
+
+  write(level: LogLevel, message: string, agentName?: string, metadata?: Record<string, unknown>): void {
+    const now = Date.now();
+    if (now - this.windowStart >= 1_000) {
+      this.windowStart = now;
+      this.windowCount = 0;
+    }
+    this.windowCount++;
+    const timestamp = new Date(now).toISOString();
+    if (this.windowCount <= this.threshold && this.buffer.length === 0) {
+      this.emit({
+        type: 'log:created',
+        payload: metadata ? { level, message, timestamp, metadata } : { level, message, timestamp },
+      });
+      return;
+    }
+    this.buffer.push({ level, message, timestamp, agentName });
+    if (this.buffer.length >= MAX_BATCH_LINES) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), BATCH_WINDOW_MS);
+  }
+
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.buffer.length === 0) return;
+    const lines = this.buffer;
+    this.buffer = [];
+    const agentName = lines[0].agentName;
+    const oneAgent = agentName !== undefined && lines.every((line) => line.agentName === agentName);
+    this.emit({
+      type: 'log:batch',
+      payload: {
+        ...(oneAgent ? { agentName } : {}),
+        lines: lines.map(({ level, message, timestamp }) => ({ level, message, timestamp })),
+      },
+    });
+  }
+}

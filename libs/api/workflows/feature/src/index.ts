@@ -1,0 +1,4 @@
+export * from './lib/workflows-feature.module';
+export * from './lib/workflows.service';
+export * from './lib/stream/stream-registry';
+export * from './lib/demo-seeder';

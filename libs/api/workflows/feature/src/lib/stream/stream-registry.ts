@@ -1,0 +1,164 @@
+import type { ServerResponse } from 'node:http';
+import { HttpException, HttpStatus, Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { FLOWCAST_CONFIG, type FlowcastConfig } from '@flowcast/api-core';
+import type { TypeFilter } from '@flowcast/shared-contract';
+import { CloseReason, SseConnection, StreamSettings } from './sse-connection';
+
+export interface StreamCounters {
+  opened: number;
+  closed: Record<CloseReason, number>;
+  eventsDelivered: number;
+  bytesWritten: number;
+  heartbeats: number;
+}
+
+/**
+ * Every open stream of the process: admission (the per-user and process-wide caps), one shared timer for
+ * heartbeats and lifetimes (instead of a timer per connection), counters, and shutdown.
+ */
+@Injectable()
+export class StreamRegistry implements OnModuleDestroy {
+  private readonly connections = new Set<SseConnection>();
+  private readonly perPrincipal = new Map<string, number>();
+  private readonly settings: StreamSettings;
+  private readonly tickMs: number;
+  private timer: NodeJS.Timeout | undefined;
+  private closing = false;
+  readonly counters: StreamCounters = {
+    opened: 0,
+    closed: { client: 0, finished: 0, slow: 0, lifetime: 0, shutdown: 0, revoked: 0, error: 0 },
+    eventsDelivered: 0,
+    bytesWritten: 0,
+    heartbeats: 0,
+  };
+
+  constructor(@Inject(FLOWCAST_CONFIG) private readonly config: FlowcastConfig) {
+    const stream = config.stream;
+    this.settings = {
+      heartbeatMs: stream.heartbeatMs,
+      retryMs: stream.retryMs,
+      closeGraceMs: stream.closeGraceMs,
+      maxBufferBytes: stream.maxBufferBytes,
+      maxHeldEvents: 10_000,
+    };
+    // Ticking four times per interval and writing to streams silent for 3/4 of it keeps every stream's
+    // silence under SSE_HEARTBEAT_MS while each idle stream gets about one heartbeat per interval.
+    this.tickMs = Math.max(25, Math.floor(stream.heartbeatMs / 4));
+  }
+
+  get size(): number {
+    return this.connections.size;
+  }
+
+  get isClosing(): boolean {
+    return this.closing;
+  }
+
+  /**
+   * Throws 429 (JSON, with Retry-After, before any stream byte) when the caller or the process is at its
+   * cap; otherwise creates the connection. The caller then calls begin().
+   */
+  admit(
+    res: ServerResponse,
+    workflowId: string,
+    principal: string | undefined,
+    filter: TypeFilter | null,
+  ): SseConnection {
+    if (this.connections.size >= this.config.stream.maxStreams) {
+      throw this.tooMany(res, 'The server has too many open streams; try again shortly');
+    }
+    if (
+      principal !== undefined &&
+      (this.perPrincipal.get(principal) ?? 0) >= this.config.stream.maxStreamsPerUser
+    ) {
+      throw this.tooMany(res, `At most ${this.config.stream.maxStreamsPerUser} open streams per user`);
+    }
+    // Spread lifetimes over ±10% so that streams opened together do not all reconnect together.
+    const lifetime = this.config.stream.maxLifetimeMs * (0.9 + Math.random() * 0.2);
+    const connection = new SseConnection(
+      workflowId,
+      principal,
+      performance.now() + lifetime,
+      res,
+      filter,
+      this.settings,
+      {
+        onWrite: (bytes, events) => {
+          this.counters.bytesWritten += bytes;
+          this.counters.eventsDelivered += events;
+        },
+        onClose: (closed, reason) => this.remove(closed, reason),
+      },
+    );
+    this.connections.add(connection);
+    if (principal !== undefined)
+      this.perPrincipal.set(principal, (this.perPrincipal.get(principal) ?? 0) + 1);
+    this.counters.opened++;
+    this.ensureTimer();
+    return connection;
+  }
+
+  /** Ends every open stream with a `retry:` line; new streams are refused the same way from now on. */
+  shutdown(): void {
+    this.closing = true;
+    for (const connection of [...this.connections]) connection.endEarly('shutdown');
+    this.stopTimer();
+  }
+
+  /** Ends the streams of one principal (logout, revocation); they may reconnect and be checked again. */
+  endStreamsOf(principal: string, reason: CloseReason = 'revoked'): void {
+    for (const connection of [...this.connections]) {
+      if (connection.principal === principal) connection.endEarly(reason);
+    }
+  }
+
+  countFor(principal: string): number {
+    return this.perPrincipal.get(principal) ?? 0;
+  }
+
+  onModuleDestroy(): void {
+    this.stopTimer();
+  }
+
+  private tooMany(res: ServerResponse, message: string): HttpException {
+    res.setHeader('Retry-After', String(Math.max(1, Math.ceil(this.config.stream.retryMs / 1000))));
+    return new HttpException(
+      { statusCode: 429, error: 'Too Many Requests', message },
+      HttpStatus.TOO_MANY_REQUESTS,
+    );
+  }
+
+  private remove(connection: SseConnection, reason: CloseReason): void {
+    if (!this.connections.delete(connection)) return;
+    this.counters.closed[reason]++;
+    const principal = connection.principal;
+    if (principal !== undefined) {
+      const left = (this.perPrincipal.get(principal) ?? 1) - 1;
+      if (left > 0) this.perPrincipal.set(principal, left);
+      else this.perPrincipal.delete(principal);
+    }
+    if (this.connections.size === 0) this.stopTimer();
+  }
+
+  private ensureTimer(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => this.tick(), this.tickMs);
+  }
+
+  private stopTimer(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private tick(): void {
+    const now = performance.now();
+    const silentFor = this.settings.heartbeatMs - this.tickMs;
+    for (const connection of this.connections) {
+      if (now >= connection.deadline) connection.endEarly('lifetime');
+      else if (now - connection.lastWriteAt >= silentFor) {
+        connection.heartbeat();
+        this.counters.heartbeats++;
+      }
+    }
+  }
+}

@@ -1,0 +1,25 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { WorkflowsDataAccessModule } from '@flowcast/api-workflows-data-access';
+import { WorkflowsEngineModule } from '@flowcast/api-workflows-engine';
+import { DemoSeeder } from './demo-seeder';
+import { StreamRegistry } from './stream/stream-registry';
+import { WorkflowStreamController } from './stream/workflow-stream.controller';
+import { WorkflowStreamService } from './stream/workflow-stream.service';
+import { WorkflowErrorsFilter } from './workflow-errors.filter';
+import { WorkflowsController } from './workflows.controller';
+import { WorkflowsService } from './workflows.service';
+
+@Module({
+  imports: [WorkflowsDataAccessModule, WorkflowsEngineModule],
+  controllers: [WorkflowsController, WorkflowStreamController],
+  providers: [
+    WorkflowsService,
+    WorkflowStreamService,
+    StreamRegistry,
+    DemoSeeder,
+    { provide: APP_FILTER, useClass: WorkflowErrorsFilter },
+  ],
+  exports: [StreamRegistry, WorkflowsService],
+})
+export class WorkflowsFeatureModule {}

@@ -1,0 +1,146 @@
+import { randomBytes } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { badRequest } from '@flowcast/api-core';
+import {
+  EventsRepository,
+  ListPosition,
+  WorkflowNotFoundError,
+  WorkflowsRepository,
+} from '@flowcast/api-workflows-data-access';
+import { WorkflowEngine } from '@flowcast/api-workflows-engine';
+import {
+  LIST_LIMIT,
+  LogBatchPayload,
+  LogCreatedPayload,
+  PAGE_LIMIT,
+  seedWorkflow,
+  StoredEvent,
+  WorkflowDefinition,
+  WorkflowDetail,
+  WorkflowEventsResponse,
+  WorkflowListResponse,
+  WorkflowLogItem,
+  WorkflowLogsResponse,
+} from '@flowcast/shared-contract';
+
+export function newWorkflowId(): string {
+  return `wf_${randomBytes(12).toString('base64url')}`;
+}
+
+@Injectable()
+export class WorkflowsService {
+  constructor(
+    @Inject(WorkflowsRepository) private readonly workflows: WorkflowsRepository,
+    @Inject(EventsRepository) private readonly eventRows: EventsRepository,
+    @Inject(WorkflowEngine) private readonly engine: WorkflowEngine,
+  ) {}
+
+  async create(
+    definition: WorkflowDefinition,
+    options: { ownerId?: string; start?: boolean } = {},
+  ): Promise<WorkflowDetail> {
+    const id = newWorkflowId();
+    // Keep the definition as plain data: DTO instances carry nothing the store needs.
+    const plain = JSON.parse(JSON.stringify(definition)) as WorkflowDefinition;
+    const view = seedWorkflow({
+      id,
+      name: plain.name,
+      createdAt: new Date().toISOString(),
+      maxIterations: plain.maxIterations ?? 1,
+      budgetLimit: plain.budgetLimit ?? null,
+      agents: plain.agents.map((agent) => ({ agentName: agent.name, agentRole: agent.role })),
+    });
+    await this.workflows.insert({ id, ownerId: options.ownerId ?? null, definition: plain, view });
+    if (options.start) await this.engine.start(id);
+    return view;
+  }
+
+  async get(id: string): Promise<WorkflowDetail> {
+    const record = await this.workflows.findById(id);
+    if (!record) throw new WorkflowNotFoundError(id);
+    return record.view;
+  }
+
+  async start(id: string): Promise<WorkflowDetail> {
+    await this.engine.start(id);
+    return this.get(id);
+  }
+
+  async cancel(id: string): Promise<WorkflowDetail> {
+    await this.engine.cancel(id);
+    return this.get(id);
+  }
+
+  async list(options: { ownerId?: string; limit?: number; cursor?: string }): Promise<WorkflowListResponse> {
+    const limit = options.limit ?? LIST_LIMIT.default;
+    const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
+    const items = await this.workflows.list({ ownerId: options.ownerId, after, limit: limit + 1 });
+    const page = items.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      items: page,
+      nextCursor:
+        items.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
+    };
+  }
+
+  /** Stored events after `after`, `data` exactly as streamed. */
+  async events(id: string, after = 0, limit: number = PAGE_LIMIT.default): Promise<WorkflowEventsResponse> {
+    await this.get(id);
+    const rows = await this.eventRows.readAfter(id, after, limit);
+    return {
+      items: rows.map((row) => ({ id: row.seq, type: row.type, data: JSON.parse(row.data) }) as StoredEvent),
+    };
+  }
+
+  /**
+   * Log lines after the event `after`, in order. `limit` counts lines; a page ends on an event boundary
+   * (it holds at least one whole event, even one larger than the limit).
+   */
+  async logs(id: string, after = 0, limit: number = PAGE_LIMIT.default): Promise<WorkflowLogsResponse> {
+    await this.get(id);
+    const items: WorkflowLogItem[] = [];
+    let cursor = after;
+    for (;;) {
+      const rows = await this.eventRows.readLogEventsAfter(id, cursor, limit);
+      for (const row of rows) {
+        if (items.length > 0 && items.length + row.lines > limit) return { items };
+        items.push(...logItems(row.seq, row.type, row.data));
+        cursor = row.seq;
+      }
+      if (rows.length < limit || items.length >= limit) return { items };
+    }
+  }
+}
+
+function logItems(seq: number, type: string, data: string): WorkflowLogItem[] {
+  if (type === 'log:created') {
+    const line = JSON.parse(data) as LogCreatedPayload;
+    return [
+      {
+        id: seq,
+        index: 0,
+        level: line.level,
+        message: line.message,
+        timestamp: line.timestamp,
+        ...(line.metadata !== undefined ? { metadata: line.metadata } : {}),
+      },
+    ];
+  }
+  const batch = JSON.parse(data) as LogBatchPayload;
+  return batch.lines.map((line, index) => ({ id: seq, index, ...line }));
+}
+
+function encodeCursor(position: ListPosition): string {
+  return Buffer.from(JSON.stringify([position.createdAt, position.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): ListPosition {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (typeof createdAt === 'string' && typeof id === 'string') return { createdAt, id };
+  } catch {
+    // fall through to the 400 below
+  }
+  throw badRequest([{ field: 'cursor', errors: ['cursor must be a nextCursor value from a previous page'] }]);
+}

@@ -1,0 +1,93 @@
+import type { StoredEvent } from './events';
+import type { LogLevel, WorkflowState } from './workflow-state';
+
+/** Scripted agent: the demo and the test workhorse. */
+export interface SimulatedRunnerDefinition {
+  type: 'simulated';
+  /** How long the agent runs, in milliseconds. */
+  durationMs?: number;
+  /** What it costs in US dollars, accrued evenly over its run. */
+  cost?: number;
+  /** How many progress lines it prints, evenly spread over its run. */
+  progressMessages?: number;
+  /** Fail at the end instead of completing. */
+  fail?: boolean;
+  /** The agent's output on success. */
+  output?: string;
+}
+
+export type RunnerDefinition = SimulatedRunnerDefinition;
+export type RunnerType = RunnerDefinition['type'];
+
+export interface AgentDefinition {
+  name: string;
+  role: string;
+  prompt: string;
+  runner: RunnerDefinition;
+}
+
+export interface WorkflowDefinition {
+  name: string;
+  /** US dollars; no limit when absent. */
+  budgetLimit?: number;
+  maxIterations?: number;
+  agents: AgentDefinition[];
+}
+
+export type CreateWorkflowRequest = WorkflowDefinition;
+
+export interface WorkflowListResponse {
+  items: WorkflowState[];
+  nextCursor: string | null;
+}
+
+export interface WorkflowLogItem {
+  /** Id of the stored event that holds the line. */
+  id: number;
+  /** Place of the line in its `log:batch` (0 for `log:created`). */
+  index: number;
+  level: LogLevel;
+  message: string;
+  timestamp: string;
+  metadata?: Record<string, unknown>;
+}
+
+export interface WorkflowLogsResponse {
+  items: WorkflowLogItem[];
+}
+
+export interface WorkflowEventsResponse {
+  items: StoredEvent[];
+}
+
+export interface HealthResponse {
+  status: 'ok' | 'unavailable';
+}
+
+export interface FieldError {
+  field: string;
+  errors: string[];
+}
+
+/** Every error answer: Nest's shape, plus the offending fields for a 400. */
+export interface ErrorResponse {
+  statusCode: number;
+  error: string;
+  message: string;
+  fields?: FieldError[];
+}
+
+export const LIST_LIMIT = { default: 50, max: 200 } as const;
+export const PAGE_LIMIT = { default: 500, max: 1000 } as const;
+
+export const API_PREFIX = 'api';
+export const apiPaths = {
+  health: '/api/health',
+  workflows: '/api/workflows',
+  workflow: (id: string) => `/api/workflows/${encodeURIComponent(id)}`,
+  start: (id: string) => `/api/workflows/${encodeURIComponent(id)}/start`,
+  cancel: (id: string) => `/api/workflows/${encodeURIComponent(id)}/cancel`,
+  logs: (id: string) => `/api/workflows/${encodeURIComponent(id)}/logs`,
+  events: (id: string) => `/api/workflows/${encodeURIComponent(id)}/events`,
+  stream: (id: string) => `/api/workflows/${encodeURIComponent(id)}/stream`,
+} as const;
