@@ -5,7 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { json, type NextFunction, type Request, type Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import { API_PREFIX, type ErrorResponse } from '@flowcast/shared-contract';
-import { ConfigError, createValidationPipe, loadConfig, StoreConnection } from '@flowcast/api-core';
+import { createValidationPipe, loadConfig, StoreConnection } from '@flowcast/api-core';
 import { WorkflowEngine } from '@flowcast/api-workflows-engine';
 import { StreamRegistry } from '@flowcast/api-workflows-feature';
 import { AppModule } from './app/app.module';

@@ -6,20 +6,23 @@ export function toFieldErrors(errors: ValidationError[], parent = ''): FieldErro
   const fields: FieldError[] = [];
   for (const error of errors) {
     const field = parent ? `${parent}.${error.property}` : error.property;
-    if (error.constraints) {
-      fields.push({
-        field,
-        errors: Object.values(error.constraints).map((message) =>
-          // class-validator names the bare property; name the whole path instead.
-          message.startsWith(`${error.property} `)
-            ? `${field}${message.slice(error.property.length)}`
-            : message,
-        ),
-      });
-    }
+    const messages = Object.entries(error.constraints ?? {})
+      // A nested value of an unknown kind is already reported by its own check (e.g. the runner type).
+      .filter(([key]) => key !== 'unknownValue' || Object.keys(error.constraints ?? {}).length === 1)
+      .map(([key, message]) => namePath(key, message, error.property, field));
+    if (messages.length > 0) fields.push({ field, errors: messages });
     if (error.children?.length) fields.push(...toFieldErrors(error.children, field));
   }
   return fields;
+}
+
+/** class-validator names the bare property; name the whole path instead (`agents.0.runner.speed`). */
+function namePath(key: string, message: string, property: string, field: string): string {
+  if (key === 'whitelistValidation') return `${field} is not an allowed field`;
+  if (message.startsWith(`${property} `) || message.startsWith(`${property}.`)) {
+    return `${field}${message.slice(property.length)}`;
+  }
+  return message;
 }
 
 export function badRequest(fields: FieldError[]): BadRequestException {

@@ -149,8 +149,8 @@ export class WorkflowRun {
     const duration = elapsed(started);
     if (error !== undefined) {
       this.logs.write('error', `${agent.name} failed: ${error}`, agent.name);
+      // No workflow:running here: the workflow:failed / :cancelled that follows carries the total cost.
       this.emit('agent:failed', { agentName: agent.name, stepNumber, duration, cost: agentCost, error });
-      this.emit('workflow:running', { totalCost: this.totalCost });
       return error;
     }
     this.emit('agent:completed', {

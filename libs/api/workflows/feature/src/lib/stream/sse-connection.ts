@@ -86,11 +86,16 @@ export class SseConnection {
   /** Writes text (frames or comments); returns false when the client's queue is over the high-water mark. */
   write(chunk: string, events: number): boolean {
     if (this.closed) return false;
+    // What is still queued from earlier writes is what the client has not taken: past the bound, it is
+    // too slow. (One burst may exceed the bound on its own; it is the backlog that counts.)
+    if (this.res.writableLength > this.settings.maxBufferBytes) {
+      this.drop('slow');
+      return false;
+    }
     const ok = this.res.write(chunk);
     this.lastWriteAt = performance.now();
-    this.events.onWrite(Buffer.byteLength(chunk), events);
-    if (!ok && this.res.writableLength > this.settings.maxBufferBytes) this.drop('slow');
-    return ok && !this.closed;
+    this.events.onWrite(chunk.length, events);
+    return ok;
   }
 
   /** Resolves when the client has taken what is queued (or the connection is gone). */

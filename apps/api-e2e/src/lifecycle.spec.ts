@@ -1,0 +1,120 @@
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { ApiClient, simulatedAgent } from './support/api';
+import { removeDir, startServer } from './support/server';
+import { SseReader } from './support/sse-reader';
+
+const MAIN = resolve(__dirname, '../../../dist/apps/api/main.js');
+
+describe('server lifecycle', () => {
+  it('on SIGTERM ends open streams with a retry hint, marks running work interrupted and exits 0 within 10 s', async () => {
+    const server = await startServer({ env: { SSE_RETRY_MS: '700' } });
+    try {
+      const api = new ApiClient(server.url);
+      const workflow = await api.create(
+        { name: 'long', agents: [simulatedAgent('sleeper', { durationMs: 60_000, progressMessages: 60 })] },
+        true,
+      );
+      const reader = new SseReader(`${server.url}/api/workflows/${workflow.id}/stream`);
+      await reader.waitFor((r) => r.events.length >= 2);
+      const idle = new SseReader(
+        `${server.url}/api/workflows/${(await api.create(simulatedWorkflow())).id}/stream`,
+      );
+      await idle.waitFor((r) => r.events.length >= 2);
+
+      const stopping = Date.now();
+      const code = await server.stop();
+      expect(code).toBe(0);
+      expect(Date.now() - stopping).toBeLessThan(10_000);
+      await Promise.all([reader.done, idle.done]);
+      for (const stream of [reader, idle]) {
+        expect(stream.status).toBe(200);
+        expect(stream.items[stream.items.length - 1]).toEqual({ kind: 'retry', ms: 700 });
+      }
+      // The run was ended before the streams closed, so the open stream saw the final events.
+      const types = reader.events.map((event) => event.event);
+      expect(types.slice(-2)).toEqual(['agent:failed', 'workflow:failed']);
+      expect(JSON.parse(reader.events[reader.events.length - 1].data)).toMatchObject({
+        error: 'interrupted',
+      });
+
+      const restarted = await startServer({ dataDir: server.dataDir });
+      try {
+        const final = await new ApiClient(restarted.url).get(workflow.id);
+        expect(final).toMatchObject({ status: 'failed', error: 'interrupted' });
+      } finally {
+        await restarted.stop();
+      }
+    } finally {
+      removeDir(server.dataDir);
+    }
+  });
+
+  it('after a crash (SIGKILL) mid-run, the restarted server ends the workflow as interrupted and a resuming client converges', async () => {
+    const server = await startServer();
+    try {
+      const api = new ApiClient(server.url);
+      const workflow = await api.create(
+        { name: 'crash', agents: [simulatedAgent('worker', { durationMs: 60_000, progressMessages: 600 })] },
+        true,
+      );
+      const reader = new SseReader(`${server.url}/api/workflows/${workflow.id}/stream`);
+      await reader.waitFor((r) =>
+        r.events.some(
+          (event) => event.event === 'log:created' && event.id !== undefined && Number(event.id) > 5,
+        ),
+      );
+      const lastSeen = reader.ids[reader.ids.length - 1];
+      await server.kill();
+      await reader.done;
+
+      const restarted = await startServer({ dataDir: server.dataDir });
+      try {
+        const resumed = new SseReader(`${restarted.url}/api/workflows/${workflow.id}/stream`, {
+          'Last-Event-ID': String(lastSeen),
+        });
+        await resumed.done;
+        const stored = await new ApiClient(restarted.url).allEvents(workflow.id);
+        expect(resumed.ids).toEqual(stored.filter((event) => event.id > lastSeen).map((event) => event.id));
+        expect(resumed.events.slice(-2).map((event) => event.event)).toEqual([
+          'agent:failed',
+          'workflow:failed',
+        ]);
+        expect(JSON.parse(resumed.events[resumed.events.length - 1].data)).toMatchObject({
+          error: 'interrupted',
+        });
+        expect(stored.map((event) => event.id)).toEqual(stored.map((_, index) => index + 1));
+      } finally {
+        await restarted.stop();
+      }
+    } finally {
+      removeDir(server.dataDir);
+    }
+  });
+
+  it.each([
+    ['an unparsable store URL', { DATABASE_URL: 'mysql://localhost/x' }, /DATABASE_URL/],
+    ['a port that is not a number', { PORT: 'eighty' }, /PORT/],
+    ['an unknown log level', { LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+    [
+      'an unreachable PostgreSQL',
+      { DATABASE_URL: 'postgres://nobody:secret@127.0.0.1:1/none' },
+      /Store unreachable/,
+    ],
+  ])('refuses to start on %s, with one clear line', (_label, env, pattern) => {
+    const result = spawnSync(process.execPath, [MAIN], {
+      env: { PATH: process.env['PATH'] ?? '', DEMO: 'false', DATABASE_URL: 'sqlite::memory:', ...env },
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
+    expect(result.status).toBe(1);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(pattern);
+    expect(lines[0]).not.toContain('secret');
+  });
+});
+
+function simulatedWorkflow() {
+  return { name: 'idle', agents: [simulatedAgent('a')] };
+}

@@ -1,0 +1,88 @@
+import type {
+  StoredEvent,
+  WorkflowDefinition,
+  WorkflowDetail,
+  WorkflowEventsResponse,
+} from '@flowcast/shared-contract';
+
+export interface JsonResponse<T> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** A small JSON client for the REST API (Node's fetch). */
+export class ApiClient {
+  constructor(readonly baseUrl: string) {}
+
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<JsonResponse<T>> {
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers: { ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: (text ? JSON.parse(text) : undefined) as T,
+    };
+  }
+
+  async create(definition: WorkflowDefinition, start = false): Promise<WorkflowDetail> {
+    const response = await this.request<WorkflowDetail>(
+      'POST',
+      `/api/workflows${start ? '?start=true' : ''}`,
+      definition,
+    );
+    if (response.status !== 201)
+      throw new Error(`create answered ${response.status}: ${JSON.stringify(response.body)}`);
+    return response.body;
+  }
+
+  async get(id: string): Promise<WorkflowDetail> {
+    return (await this.request<WorkflowDetail>('GET', `/api/workflows/${id}`)).body;
+  }
+
+  /** Every stored event, read page by page. */
+  async allEvents(id: string): Promise<StoredEvent[]> {
+    const all: StoredEvent[] = [];
+    for (;;) {
+      const after = all.length ? all[all.length - 1].id : 0;
+      const page = await this.request<WorkflowEventsResponse>(
+        'GET',
+        `/api/workflows/${id}/events?after=${after}&limit=1000`,
+      );
+      all.push(...page.body.items);
+      if (page.body.items.length < 1000) return all;
+    }
+  }
+
+  /** Polls until the workflow has reached a final status. */
+  async waitForEnd(id: string, timeoutMs = 30_000): Promise<WorkflowDetail> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const workflow = await this.get(id);
+      if (['completed', 'failed', 'cancelled'].includes(workflow.status)) return workflow;
+      if (Date.now() > deadline) throw new Error(`workflow ${id} still ${workflow.status}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+export function simulatedAgent(
+  name: string,
+  runner: Partial<{ durationMs: number; cost: number; progressMessages: number; fail: boolean }> = {},
+) {
+  return {
+    name,
+    role: 'developer',
+    prompt: `do ${name}`,
+    runner: { type: 'simulated' as const, durationMs: 50, progressMessages: 1, ...runner },
+  };
+}
