@@ -5,6 +5,8 @@ import type {
   WorkflowEventsResponse,
 } from '@flowcast/shared-contract';
 
+import { SseReader } from './sse-reader';
+
 export interface JsonResponse<T> {
   status: number;
   headers: Headers;
@@ -63,15 +65,17 @@ export class ApiClient {
     }
   }
 
-  /** Polls until the workflow has reached a final status. */
+  /** Waits for the workflow's final state by watching its stream, which ends after the final event. */
   async waitForEnd(id: string, timeoutMs = 30_000): Promise<WorkflowDetail> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const workflow = await this.get(id);
-      if (['completed', 'failed', 'cancelled'].includes(workflow.status)) return workflow;
-      if (Date.now() > deadline) throw new Error(`workflow ${id} still ${workflow.status}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    const reader = new SseReader(`${this.baseUrl}/api/workflows/${id}/stream`);
+    const timer = setTimeout(() => reader.close(), timeoutMs);
+    await reader.done;
+    clearTimeout(timer);
+    const workflow = await this.get(id);
+    if (!['completed', 'failed', 'cancelled'].includes(workflow.status)) {
+      throw new Error(`workflow ${id} still ${workflow.status} after ${timeoutMs} ms`);
     }
+    return workflow;
   }
 }
 
