@@ -4,3 +4,4 @@ export * from './lib/rest';
 export * from './lib/reducer';
 export * from './lib/type-filter';
 export * from './lib/ids';
+export * from './lib/auth';

@@ -13,14 +13,17 @@ export function parseTypeFilter(value: string | undefined): TypeFilter | null {
   if (value === undefined || value.trim() === '') return null;
   const exact = new Set<string>();
   const prefixes: string[] = [];
+  let everything = false;
   for (const raw of value.split(',')) {
     const pattern = raw.trim();
     if (!TYPE_PATTERN.test(pattern)) {
       throw new TypeFilterError(`types: "${pattern}" is not an event type or a prefix ending in *`);
     }
-    if (pattern === '*') return null;
-    if (pattern.endsWith('*')) prefixes.push(pattern.slice(0, -1));
+    // Keep checking the rest: a bad pattern is rejected wherever a `*` stands in the list.
+    if (pattern === '*') everything = true;
+    else if (pattern.endsWith('*')) prefixes.push(pattern.slice(0, -1));
     else exact.add(pattern);
   }
+  if (everything) return null;
   return (type) => exact.has(type) || prefixes.some((prefix) => type.startsWith(prefix));
 }

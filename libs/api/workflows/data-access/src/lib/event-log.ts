@@ -50,6 +50,7 @@ export class EventLog {
 
   /** Stores the events in order and resolves with their ids once they are durable and published. */
   append(workflowId: string, events: NewEvent[]): Promise<StoredEvent[]> {
+    if (events.length === 0) return Promise.resolve([]);
     return new Promise<StoredEvent[]>((resolve, reject) => {
       let pending = this.queue.get(workflowId);
       if (!pending) {

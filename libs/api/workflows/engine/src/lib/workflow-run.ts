@@ -149,6 +149,8 @@ export class WorkflowRun {
     const duration = elapsed(started);
     if (error !== undefined) {
       this.logs.write('error', `${agent.name} failed: ${error}`, agent.name);
+      // The line may have joined a gathering batch: send it now, so that it is stored before the agent's end.
+      this.logs.flush();
       // No workflow:running here: the workflow:failed / :cancelled that follows carries the total cost.
       this.emit('agent:failed', { agentName: agent.name, stepNumber, duration, cost: agentCost, error });
       return error;
