@@ -1,6 +1,5 @@
 import { ApiClient, simulatedAgent } from './support/api';
 import { removeDir, RunningServer, startServer } from './support/server';
-import { SseReader } from './support/sse-reader';
 
 describe('fan-out to many clients', () => {
   let server: RunningServer;
@@ -8,9 +7,14 @@ describe('fan-out to many clients', () => {
 
   beforeAll(async () => {
     server = await startServer({
-      env: { LOG_BATCH_THRESHOLD: '1000000', SSE_MAX_BUFFER_BYTES: '65536', SSE_CLOSE_GRACE_MS: '200' },
+      env: {
+        LOG_BATCH_THRESHOLD: '1000000',
+        SSE_MAX_BUFFER_BYTES: '65536',
+        SSE_CLOSE_GRACE_MS: '200',
+        SSE_MAX_STREAMS_PER_USER: '1000',
+      },
     });
-    api = new ApiClient(server.url);
+    api = server.api;
   });
   afterAll(async () => {
     await server.stop();
@@ -25,10 +29,7 @@ describe('fan-out to many clients', () => {
         simulatedAgent('b', { durationMs: 500, progressMessages: 50 }),
       ],
     });
-    const readers = Array.from(
-      { length: 200 },
-      () => new SseReader(`${server.url}/api/workflows/${workflow.id}/stream`),
-    );
+    const readers = Array.from({ length: 200 }, () => server.stream(`/api/workflows/${workflow.id}/stream`));
     await Promise.all(readers.map((reader) => reader.waitFor((r) => r.events.length >= 2)));
     await api.request('POST', `/api/workflows/${workflow.id}/start`);
     await Promise.all(readers.map((reader) => reader.done));
@@ -46,11 +47,8 @@ describe('fan-out to many clients', () => {
       name: 'slow-client',
       agents: [simulatedAgent('flood', { durationMs: 1_500, progressMessages: 30_000 })],
     });
-    const slow = new SseReader(`${server.url}/api/workflows/${workflow.id}/stream`);
-    const fast = Array.from(
-      { length: 5 },
-      () => new SseReader(`${server.url}/api/workflows/${workflow.id}/stream`),
-    );
+    const slow = server.stream(`/api/workflows/${workflow.id}/stream`);
+    const fast = Array.from({ length: 5 }, () => server.stream(`/api/workflows/${workflow.id}/stream`));
     await Promise.all([slow, ...fast].map((reader) => reader.waitFor((r) => r.events.length >= 2)));
     slow.pause();
     await api.request('POST', `/api/workflows/${workflow.id}/start`);
@@ -76,7 +74,7 @@ describe('fan-out to many clients', () => {
 
     // The dropped client resumes by id and gets the rest.
 
-    const resumed = new SseReader(`${server.url}/api/workflows/${workflow.id}/stream`, {
+    const resumed = server.stream(`/api/workflows/${workflow.id}/stream`, {
       'Last-Event-ID': String(seen[seen.length - 1] ?? 0),
     });
     await resumed.done;

@@ -1,8 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { ApiClient, simulatedAgent } from './support/api';
+import { simulatedAgent } from './support/api';
 import { removeDir, startServer } from './support/server';
-import { SseReader } from './support/sse-reader';
 
 const MAIN = resolve(__dirname, '../../../dist/apps/api/main.js');
 
@@ -10,16 +9,14 @@ describe('server lifecycle', () => {
   it('on SIGTERM ends open streams with a retry hint, marks running work interrupted and exits 0 within 10 s', async () => {
     const server = await startServer({ env: { SSE_RETRY_MS: '700' } });
     try {
-      const api = new ApiClient(server.url);
+      const api = server.api;
       const workflow = await api.create(
         { name: 'long', agents: [simulatedAgent('sleeper', { durationMs: 60_000, progressMessages: 60 })] },
         true,
       );
-      const reader = new SseReader(`${server.url}/api/workflows/${workflow.id}/stream`);
+      const reader = server.stream(`/api/workflows/${workflow.id}/stream`);
       await reader.waitFor((r) => r.events.length >= 2);
-      const idle = new SseReader(
-        `${server.url}/api/workflows/${(await api.create(simulatedWorkflow())).id}/stream`,
-      );
+      const idle = server.stream(`/api/workflows/${(await api.create(simulatedWorkflow())).id}/stream`);
       await idle.waitFor((r) => r.events.length >= 2);
 
       const stopping = Date.now();
@@ -40,7 +37,7 @@ describe('server lifecycle', () => {
 
       const restarted = await startServer({ dataDir: server.dataDir });
       try {
-        const final = await new ApiClient(restarted.url).get(workflow.id);
+        const final = await restarted.api.get(workflow.id);
         expect(final).toMatchObject({ status: 'failed', error: 'interrupted' });
       } finally {
         await restarted.stop();
@@ -53,12 +50,12 @@ describe('server lifecycle', () => {
   it('after a crash (SIGKILL) mid-run, the restarted server ends the workflow as interrupted and a resuming client converges', async () => {
     const server = await startServer();
     try {
-      const api = new ApiClient(server.url);
+      const api = server.api;
       const workflow = await api.create(
         { name: 'crash', agents: [simulatedAgent('worker', { durationMs: 60_000, progressMessages: 600 })] },
         true,
       );
-      const reader = new SseReader(`${server.url}/api/workflows/${workflow.id}/stream`);
+      const reader = server.stream(`/api/workflows/${workflow.id}/stream`);
       await reader.waitFor((r) =>
         r.events.some(
           (event) => event.event === 'log:created' && event.id !== undefined && Number(event.id) > 5,
@@ -70,11 +67,11 @@ describe('server lifecycle', () => {
 
       const restarted = await startServer({ dataDir: server.dataDir });
       try {
-        const resumed = new SseReader(`${restarted.url}/api/workflows/${workflow.id}/stream`, {
+        const resumed = restarted.stream(`/api/workflows/${workflow.id}/stream`, {
           'Last-Event-ID': String(lastSeen),
         });
         await resumed.done;
-        const stored = await new ApiClient(restarted.url).allEvents(workflow.id);
+        const stored = await restarted.api.allEvents(workflow.id);
         expect(resumed.ids).toEqual(stored.filter((event) => event.id > lastSeen).map((event) => event.id));
         expect(resumed.events.slice(-2).map((event) => event.event)).toEqual([
           'agent:failed',

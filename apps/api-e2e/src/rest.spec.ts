@@ -6,7 +6,6 @@ import type {
 } from '@flowcast/shared-contract';
 import { ApiClient, simulatedAgent } from './support/api';
 import { removeDir, RunningServer, startServer } from './support/server';
-import { SseReader } from './support/sse-reader';
 
 const valid = () => ({
   name: 'valid',
@@ -21,7 +20,7 @@ describe('workflows REST API', () => {
 
   beforeAll(async () => {
     server = await startServer({ env: { SSE_CLOSE_GRACE_MS: '100' } });
-    api = new ApiClient(server.url);
+    api = server.api;
   });
   afterAll(async () => {
     await server.stop();
@@ -121,7 +120,7 @@ describe('workflows REST API', () => {
     it('lists newest first and pages with a cursor until nextCursor is null', async () => {
       const fresh = await startServer();
       try {
-        const client = new ApiClient(fresh.url);
+        const client = fresh.api;
         const ids: string[] = [];
         for (let i = 0; i < 7; i++) ids.push((await client.create({ ...valid(), name: `w${i}` })).id);
         const seen: string[] = [];
@@ -164,7 +163,7 @@ describe('workflows REST API', () => {
         name: 'long',
         agents: [simulatedAgent('sleeper', { durationMs: 30_000, progressMessages: 30 })],
       });
-      const reader = new SseReader(`${server.url}/api/workflows/${created.id}/stream`);
+      const reader = server.stream(`/api/workflows/${created.id}/stream`);
       await reader.waitFor((r) => r.events.length >= 2);
       await api.request('POST', `/api/workflows/${created.id}/start`);
       await reader.waitForEvent('agent:started');

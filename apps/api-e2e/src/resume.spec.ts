@@ -2,7 +2,6 @@ import { EventSource } from 'eventsource';
 import type { StoredEvent } from '@flowcast/shared-contract';
 import { ApiClient, simulatedAgent } from './support/api';
 import { removeDir, RunningServer, startServer } from './support/server';
-import { SseReader } from './support/sse-reader';
 
 /** A deterministic pseudo-random sequence, so that a failure can be replayed. */
 function random(seed: number): () => number {
@@ -20,9 +19,14 @@ describe('resuming a stream by last event id', () => {
   beforeAll(async () => {
     // Log lines one event each (no batching), so that a short run stores a thousand events.
     server = await startServer({
-      env: { LOG_BATCH_THRESHOLD: '1000000', SSE_CLOSE_GRACE_MS: '200', SSE_RETRY_MS: '50' },
+      env: {
+        LOG_BATCH_THRESHOLD: '1000000',
+        SSE_CLOSE_GRACE_MS: '200',
+        SSE_RETRY_MS: '50',
+        SSE_MAX_STREAMS_PER_USER: '100',
+      },
     });
-    api = new ApiClient(server.url);
+    api = server.api;
   });
   afterAll(async () => {
     await server.stop();
@@ -40,8 +44,8 @@ describe('resuming a stream by last event id', () => {
     let cursor: number | undefined;
     let started = false;
     for (let drop = 0; drop <= 20; drop++) {
-      const reader = new SseReader(
-        `${server.url}/api/workflows/${workflow.id}/stream`,
+      const reader = server.stream(
+        `/api/workflows/${workflow.id}/stream`,
         cursor === undefined ? {} : { 'Last-Event-ID': String(cursor) },
       );
       await reader.waitFor((r) => r.status !== 0);
@@ -86,12 +90,18 @@ describe('resuming a stream by last event id', () => {
       },
     });
     try {
-      const cappedApi = new ApiClient(capped.url);
+      const cappedApi = capped.api;
       const workflow = await cappedApi.create({
         name: 'lifetime',
         agents: [simulatedAgent('slow-writer', { durationMs: 4_000, progressMessages: 400 })],
       });
-      const source = new EventSource(`${capped.url}/api/workflows/${workflow.id}/stream`);
+      const source = new EventSource(`${capped.url}/api/workflows/${workflow.id}/stream`, {
+        fetch: (input, init) =>
+          fetch(input, {
+            ...init,
+            headers: { ...(init?.headers as Record<string, string>), ...cappedApi.authHeaders },
+          }),
+      });
       const ids: number[] = [];
       let opens = 0;
       source.addEventListener('open', () => opens++);
@@ -144,17 +154,15 @@ describe('resuming a stream by last event id', () => {
       true,
     );
     // Let a long history build up, then resume from 0 many times while new events keep arriving.
-    const early = new SseReader(`${server.url}/api/workflows/${workflow.id}/stream`, {
+    const early = server.stream(`/api/workflows/${workflow.id}/stream`, {
       'Last-Event-ID': '0',
     });
     await early.waitFor((r) => r.ids.length >= 1_500);
     early.close();
-    const readers = Array.from(
-      { length: 20 },
-      (_, index) =>
-        new SseReader(`${server.url}/api/workflows/${workflow.id}/stream`, {
-          'Last-Event-ID': String(index * 50),
-        }),
+    const readers = Array.from({ length: 20 }, (_, index) =>
+      server.stream(`/api/workflows/${workflow.id}/stream`, {
+        'Last-Event-ID': String(index * 50),
+      }),
     );
     await Promise.all(readers.map((reader) => reader.done));
     const stored: StoredEvent[] = await api.allEvents(workflow.id);

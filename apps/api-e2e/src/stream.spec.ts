@@ -13,7 +13,7 @@ describe('GET /api/workflows/:id/stream', () => {
   let api: ApiClient;
   const readers: SseReader[] = [];
   const open = (path: string, headers?: Record<string, string>) => {
-    const reader = new SseReader(`${server.url}${path}`, headers);
+    const reader = server.stream(path, headers);
     readers.push(reader);
     return reader;
   };
@@ -22,7 +22,7 @@ describe('GET /api/workflows/:id/stream', () => {
     server = await startServer({
       env: { SSE_HEARTBEAT_MS: '400', SSE_CLOSE_GRACE_MS: '300', SSE_RETRY_MS: '1500' },
     });
-    api = new ApiClient(server.url);
+    api = server.api;
   });
   afterEach(() => readers.splice(0).forEach((reader) => reader.close()));
   afterAll(async () => {

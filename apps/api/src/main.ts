@@ -2,35 +2,17 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { json, type NextFunction, type Request, type Response } from 'express';
+import cookieParser from 'cookie-parser';
+import { json } from 'express';
+import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
-import { API_PREFIX, type ErrorResponse } from '@flowcast/shared-contract';
-import { createValidationPipe, loadConfig, StoreConnection } from '@flowcast/api-core';
+import { API_PREFIX } from '@flowcast/shared-contract';
+import { createValidationPipe, deferBodyErrors, loadConfig, StoreConnection } from '@flowcast/api-core';
 import { WorkflowEngine } from '@flowcast/api-workflows-engine';
 import { StreamRegistry } from '@flowcast/api-workflows-feature';
 import { AppModule } from './app/app.module';
 
 const BODY_LIMIT = '1mb';
-
-/** Body-parser errors (too large, malformed JSON) become the same 400 JSON as every other bad input. */
-function bodyErrors(
-  error: { status?: number; type?: string; message?: string },
-  _req: Request,
-  res: Response,
-  next: NextFunction,
-): void {
-  if (!error || (error.status !== 400 && error.status !== 413)) return next(error);
-  const tooLarge = error.type === 'entity.too.large';
-  const body: ErrorResponse = {
-    statusCode: 400,
-    error: 'Bad Request',
-    message: tooLarge ? 'body must be at most 1 MiB' : 'body must be valid JSON',
-    fields: [
-      { field: 'body', errors: [tooLarge ? 'body must be at most 1 MiB' : 'body must be valid JSON'] },
-    ],
-  };
-  res.status(400).json(body);
-}
 
 async function bootstrap(): Promise<void> {
   let config;
@@ -51,7 +33,20 @@ async function bootstrap(): Promise<void> {
   const logger = app.get(Logger);
   app.useLogger(logger);
   app.disable('x-powered-by');
-  app.use(json({ limit: BODY_LIMIT }), bodyErrors);
+  if (config.auth.trustProxy) app.set('trust proxy', true);
+  app.use(
+    helmet({
+      // HSTS and upgrade-insecure-requests only make sense where the server is reached over HTTPS.
+      hsts: config.auth.cookieSecure === 'always',
+      contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+    }),
+  );
+  if (config.auth.corsOrigins.length > 0) {
+    // Exact origins only, with credentials: never `*`, never the request's own Origin reflected back.
+    app.enableCors({ origin: config.auth.corsOrigins, credentials: true });
+  }
+  app.use(cookieParser());
+  app.use(json({ limit: BODY_LIMIT }), deferBodyErrors);
   app.setGlobalPrefix(API_PREFIX);
   app.useGlobalPipes(createValidationPipe());
 

@@ -15,7 +15,35 @@ export interface JsonResponse<T> {
 
 /** A small JSON client for the REST API (Node's fetch). */
 export class ApiClient {
-  constructor(readonly baseUrl: string) {}
+  constructor(
+    readonly baseUrl: string,
+    private readonly token?: string,
+  ) {}
+
+  /** Logs in with a password and returns a client that uses a fresh personal API token. */
+  static async asUser(baseUrl: string, username: string, password: string): Promise<ApiClient> {
+    const anonymous = new ApiClient(baseUrl);
+    const login = await anonymous.request('POST', '/api/auth/login', { username, password });
+    if (login.status !== 200) throw new Error(`login as ${username} answered ${login.status}`);
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
+    const token = await anonymous.request<{ token: string }>(
+      'POST',
+      '/api/auth/tokens',
+      { name: 'e2e' },
+      { Cookie: cookie, 'X-Requested-With': 'flowcast' },
+    );
+    if (token.status !== 201) throw new Error(`token for ${username} answered ${token.status}`);
+    return new ApiClient(baseUrl, token.body.token);
+  }
+
+  get authHeaders(): Record<string, string> {
+    return this.token ? { Authorization: `Bearer ${this.token}` } : {};
+  }
+
+  /** Opens a stream with this client's credentials. */
+  stream(path: string, headers: Record<string, string> = {}): SseReader {
+    return new SseReader(`${this.baseUrl}${path}`, { ...this.authHeaders, ...headers });
+  }
 
   async request<T = unknown>(
     method: string,
@@ -25,7 +53,11 @@ export class ApiClient {
   ): Promise<JsonResponse<T>> {
     const response = await fetch(`${this.baseUrl}${path}`, {
       method,
-      headers: { ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...headers },
+      headers: {
+        ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+        ...this.authHeaders,
+        ...headers,
+      },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await response.text();
@@ -67,7 +99,7 @@ export class ApiClient {
 
   /** Waits for the workflow's final state by watching its stream, which ends after the final event. */
   async waitForEnd(id: string, timeoutMs = 30_000): Promise<WorkflowDetail> {
-    const reader = new SseReader(`${this.baseUrl}/api/workflows/${id}/stream`);
+    const reader = this.stream(`/api/workflows/${id}/stream`);
     const timer = setTimeout(() => reader.close(), timeoutMs);
     await reader.done;
     clearTimeout(timer);

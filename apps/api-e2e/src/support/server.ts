@@ -2,6 +2,11 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { ApiClient } from './api';
+import { SseReader } from './sse-reader';
+
+/** The first admin's password in every e2e server (the store is new, so `admin` is created with it). */
+export const ADMIN_PASSWORD = 'e2e-admin-password';
 
 const MAIN = resolve(__dirname, '../../../../dist/apps/api/main.js');
 
@@ -18,6 +23,10 @@ export interface RunningServer {
   stop(): Promise<number | null>;
   /** SIGKILL (a crash) and wait for exit. */
   kill(): Promise<number | null>;
+  /** A REST client authenticated as the admin with a bearer token. */
+  api: ApiClient;
+  /** Opens a stream (path under the server) as the admin, with extra headers. */
+  stream(path: string, headers?: Record<string, string>): SseReader;
 }
 
 export interface ServerOptions {
@@ -39,6 +48,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       DATABASE_URL: `sqlite:${join(dataDir, 'flowcast.db')}`,
       DEMO: 'false',
       LOG_LEVEL: 'info',
+      ADMIN_PASSWORD,
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -77,8 +87,18 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     if (child.exitCode === null && child.signalCode === null) child.kill(name);
     return exited;
   };
+  const url = `http://127.0.0.1:${port}`;
+  let api: ApiClient;
+  try {
+    api = await ApiClient.asUser(url, 'admin', ADMIN_PASSWORD);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
+    api,
+    stream: (path, headers = {}) => new SseReader(`${url}${path}`, { ...api.authHeaders, ...headers }),
     port,
     process: child,
     dataDir,

@@ -4,3 +4,4 @@ export * from './lib/database/store-connection';
 export * from './lib/core.module';
 export * from './lib/public.decorator';
 export * from './lib/validation/validation';
+export * from './lib/http/body-errors';

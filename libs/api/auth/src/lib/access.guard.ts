@@ -1,26 +1,50 @@
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import type { Request } from 'express';
 import { IS_PUBLIC } from '@flowcast/api-core';
+import { CSRF_HEADER, CSRF_HEADER_VALUE, type UserRole } from '@flowcast/shared-contract';
+import { REQUIRED_ROLES } from './decorators';
+import type { Principal } from './principal';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
- * The one global guard: every route passes through it, so a route is open only when it says @Public().
- * Authentication is not built yet (issue 3): until then non-public routes are let through as well, and
- * adding it means changing authenticate() alone.
+ * The one global guard, secure by default: a route is open only when it says @Public(). In order:
+ * 1. authenticate (bearer token, then session cookie) — no valid credential is a 401, before any other check;
+ * 2. CSRF — a cookie-authenticated request that changes state must carry `X-Requested-With: flowcast` (403);
+ * 3. roles — @Roles('admin') routes refuse other roles (403).
+ * Ownership of workflows is checked by the workflows service (someone else's workflow is a 404).
  */
 @Injectable()
-export class AccessGuard implements CanActivate {
-  constructor(private readonly reflector: Reflector) {}
-
-  canActivate(context: ExecutionContext): boolean {
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    if (isPublic) return true;
-    return this.authenticate();
+export class AccessGuard extends AuthGuard(['bearer', 'session']) {
+  constructor(private readonly reflector: Reflector) {
+    super();
   }
 
-  private authenticate(): boolean {
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+    await super.canActivate(context);
+    const req = context.switchToHttp().getRequest<Request & { user: Principal }>();
+    const principal = req.user;
+    if (
+      principal.credential.kind === 'session' &&
+      !SAFE_METHODS.has(req.method) &&
+      req.headers[CSRF_HEADER.toLowerCase()] !== CSRF_HEADER_VALUE
+    ) {
+      throw new ForbiddenException(
+        `A cookie-authenticated ${req.method} needs the header ${CSRF_HEADER}: ${CSRF_HEADER_VALUE}`,
+      );
+    }
+    const roles = this.reflector.getAllAndOverride<UserRole[] | undefined>(REQUIRED_ROLES, targets);
+    if (roles && !roles.includes(principal.role)) throw new ForbiddenException('This needs an admin');
     return true;
+  }
+
+  override handleRequest<T>(error: unknown, user: T | false): T {
+    if (error) throw error;
+    if (!user) throw new UnauthorizedException('Authentication required');
+    return user;
   }
 }

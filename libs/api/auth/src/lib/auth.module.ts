@@ -1,8 +1,42 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { PassportModule } from '@nestjs/passport';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { AccessEvents } from './access-events';
 import { AccessGuard } from './access.guard';
+import { AuthController } from './auth.controller';
+import { LoginThrottle } from './login-throttle';
+import { SessionSecret } from './sessions/session-secret';
+import { SessionsRepository } from './sessions/sessions.repository';
+import { SessionsService } from './sessions/sessions.service';
+import { BearerStrategy, SessionStrategy } from './strategies/credential.strategies';
+import { LocalStrategy } from './strategies/local.strategy';
+import { TokensRepository } from './tokens/tokens.repository';
+import { TokensService } from './tokens/tokens.service';
+import { FirstAdmin } from './users/first-admin';
+import { UsersRepository } from './users/users.repository';
+import { UsersService } from './users/users.service';
+import { UsersController } from './users.controller';
 
 @Module({
-  providers: [{ provide: APP_GUARD, useClass: AccessGuard }],
+  imports: [PassportModule, ThrottlerModule.forRoot([])],
+  controllers: [AuthController, UsersController],
+  providers: [
+    AccessEvents,
+    SessionSecret,
+    UsersRepository,
+    SessionsRepository,
+    TokensRepository,
+    UsersService,
+    SessionsService,
+    TokensService,
+    LoginThrottle,
+    LocalStrategy,
+    BearerStrategy,
+    SessionStrategy,
+    FirstAdmin,
+    { provide: APP_GUARD, useClass: AccessGuard },
+  ],
+  exports: [AccessEvents, UsersService],
 })
 export class AuthModule {}

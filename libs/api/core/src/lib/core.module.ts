@@ -1,5 +1,7 @@
 import { DynamicModule, Global, Module, RequestMethod } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
+import { BodyErrorInterceptor } from './http/body-errors';
 import { FLOWCAST_CONFIG, FlowcastConfig } from './config/flowcast-config';
 import { StoreConnection } from './database/store-connection';
 import { HealthController } from './health/health.controller';
@@ -44,6 +46,7 @@ export class CoreModule {
       providers: [
         { provide: FLOWCAST_CONFIG, useValue: config },
         { provide: StoreConnection, useValue: store },
+        { provide: APP_INTERCEPTOR, useClass: BodyErrorInterceptor },
       ],
       exports: [FLOWCAST_CONFIG, StoreConnection],
     };

@@ -26,6 +26,18 @@ export interface FlowcastConfig {
     logBatchThreshold: number;
   };
   shutdownTimeoutMs: number;
+  auth: {
+    /** From ADMIN_PASSWORD; when absent, a password is generated on first start and printed once. */
+    adminPassword: string | undefined;
+    /** From SESSION_SECRET; when absent, one is generated and kept in the store. */
+    sessionSecret: string | undefined;
+    sessionIdleMs: number;
+    sessionMaxMs: number;
+    /** `auto`: Secure when the request came over HTTPS (see TRUST_PROXY). */
+    cookieSecure: 'auto' | 'always' | 'never';
+    trustProxy: boolean;
+    corsOrigins: string[];
+  };
 }
 
 export const FLOWCAST_CONFIG = Symbol('FLOWCAST_CONFIG');
@@ -43,6 +55,25 @@ const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
 const storeUrl = makeValidator<string>((input) => {
   parseStoreLocation(input);
   return input;
+});
+
+/** A comma-separated list of exact origins (`https://console.example.com`); `*` is refused. */
+const corsOrigins = makeValidator<string>((input) => {
+  const origins = input
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== '');
+  for (const origin of origins) {
+    let parsed: URL;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      throw new Error(`must list origins such as https://console.example.com, got "${origin}"`);
+    }
+    if (parsed.origin !== origin)
+      throw new Error(`"${origin}" is not an origin (scheme://host[:port], no path)`);
+  }
+  return origins.join(',');
 });
 
 export function parseStoreLocation(input: string): StoreLocation {
@@ -88,6 +119,13 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Flowca
       WORKFLOW_CONCURRENCY: int(1, 1_000)({ default: 4 }),
       LOG_BATCH_THRESHOLD: int(1)({ default: 50 }),
       SHUTDOWN_TIMEOUT_MS: int(100, 60_000)({ default: 8_000 }),
+      ADMIN_PASSWORD: str({ default: '' }),
+      SESSION_SECRET: str({ default: '' }),
+      SESSION_IDLE_MS: int(60_000)({ default: 7 * 24 * 3_600_000 }),
+      SESSION_MAX_MS: int(60_000)({ default: 30 * 24 * 3_600_000 }),
+      COOKIE_SECURE: str({ choices: ['auto', 'always', 'never'], default: 'auto' }),
+      TRUST_PROXY: bool({ default: false }),
+      CORS_ORIGINS: corsOrigins({ default: '' }),
     },
     {
       reporter: ({ errors }) => {
@@ -116,5 +154,14 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Flowca
       logBatchThreshold: env.LOG_BATCH_THRESHOLD,
     },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    auth: {
+      adminPassword: env.ADMIN_PASSWORD === '' ? undefined : env.ADMIN_PASSWORD,
+      sessionSecret: env.SESSION_SECRET === '' ? undefined : env.SESSION_SECRET,
+      sessionIdleMs: env.SESSION_IDLE_MS,
+      sessionMaxMs: env.SESSION_MAX_MS,
+      cookieSecure: env.COOKIE_SECURE as FlowcastConfig['auth']['cookieSecure'],
+      trustProxy: env.TRUST_PROXY,
+      corsOrigins: env.CORS_ORIGINS === '' ? [] : env.CORS_ORIGINS.split(','),
+    },
   };
 }

@@ -31,8 +31,42 @@ export interface SettingsTable {
   value: string;
 }
 
+export interface UsersTable {
+  id: string;
+  username: string;
+  /** scrypt$N$r$p$salt$hash (base64url). */
+  password_hash: string;
+  role: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SessionsTable {
+  /** HMAC-SHA256 of the cookie's token under SESSION_SECRET: the token itself is never stored. */
+  id: string;
+  user_id: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  name: string;
+  /** SHA-256 of the token's secret part. */
+  secret_hash: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
 export interface FlowcastDatabase {
   workflows: WorkflowsTable;
   events: EventsTable;
   settings: SettingsTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
 }

@@ -192,8 +192,10 @@ describe.each(STORE_KINDS)('EventLog on a real %s store', (kind) => {
     );
     const events = engineRun();
     for (let i = 0; i < events.length; i += 4) {
-      void w.log.append(seed.id, events.slice(i, i + 2));
-      await w.log.append(seed.id, events.slice(i + 2, i + 4));
+      await Promise.all([
+        w.log.append(seed.id, events.slice(i, i + 2)),
+        w.log.append(seed.id, events.slice(i + 2, i + 4)),
+      ]);
     }
     listener.stop();
     expect(checks.length).toBeGreaterThan(0);

@@ -71,6 +71,16 @@ export class WorkflowsRepository {
     return row ? (JSON.parse(row.state) as WorkflowDetail) : undefined;
   }
 
+  /** The state and its owner: what an access check and a stream need. */
+  async findOwnedView(id: string): Promise<{ ownerId: string | null; view: WorkflowDetail } | undefined> {
+    const row = await this.store.db
+      .selectFrom('workflows')
+      .select(['owner_id', 'state'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row ? { ownerId: row.owner_id, view: JSON.parse(row.state) as WorkflowDetail } : undefined;
+  }
+
   /** Newest first; `after` is the last item of the previous page. */
   async list(options: { ownerId?: string; after?: ListPosition; limit: number }): Promise<WorkflowState[]> {
     let query = this.store.db.selectFrom('workflows').select('state');

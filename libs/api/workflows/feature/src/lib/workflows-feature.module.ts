@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { AuthModule } from '@flowcast/api-auth';
 import { WorkflowsDataAccessModule } from '@flowcast/api-workflows-data-access';
 import { WorkflowsEngineModule } from '@flowcast/api-workflows-engine';
 import { DemoSeeder } from './demo-seeder';
@@ -11,7 +12,7 @@ import { WorkflowsController } from './workflows.controller';
 import { WorkflowsService } from './workflows.service';
 
 @Module({
-  imports: [WorkflowsDataAccessModule, WorkflowsEngineModule],
+  imports: [AuthModule, WorkflowsDataAccessModule, WorkflowsEngineModule],
   controllers: [WorkflowsController, WorkflowStreamController],
   providers: [
     WorkflowsService,

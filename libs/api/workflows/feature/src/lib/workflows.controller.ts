@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { CurrentUser, type Principal } from '@flowcast/api-auth';
 import type {
   WorkflowDetail,
   WorkflowEventsResponse,
@@ -16,47 +17,59 @@ export class WorkflowsController {
 
   @Post()
   create(
+    @CurrentUser() principal: Principal,
     @Body() definition: WorkflowDefinitionDto,
     @Query() query: CreateWorkflowQueryDto,
   ): Promise<WorkflowDetail> {
-    return this.workflows.create(definition, { start: query.start });
+    return this.workflows.create(definition, { ownerId: principal.userId, start: query.start });
   }
 
   @Get()
-  list(@Query() query: ListWorkflowsQueryDto): Promise<WorkflowListResponse> {
-    return this.workflows.list(query);
+  list(
+    @CurrentUser() principal: Principal,
+    @Query() query: ListWorkflowsQueryDto,
+  ): Promise<WorkflowListResponse> {
+    return this.workflows.list(principal, query);
   }
 
   @Get(':id')
-  get(@Param('id', WorkflowIdPipe) id: string): Promise<WorkflowDetail> {
-    return this.workflows.get(id);
+  get(@CurrentUser() principal: Principal, @Param('id', WorkflowIdPipe) id: string): Promise<WorkflowDetail> {
+    return this.workflows.get(id, principal);
   }
 
   @Post(':id/start')
   @HttpCode(202)
-  start(@Param('id', WorkflowIdPipe) id: string): Promise<WorkflowDetail> {
-    return this.workflows.start(id);
+  start(
+    @CurrentUser() principal: Principal,
+    @Param('id', WorkflowIdPipe) id: string,
+  ): Promise<WorkflowDetail> {
+    return this.workflows.start(id, principal);
   }
 
   @Post(':id/cancel')
   @HttpCode(202)
-  cancel(@Param('id', WorkflowIdPipe) id: string): Promise<WorkflowDetail> {
-    return this.workflows.cancel(id);
+  cancel(
+    @CurrentUser() principal: Principal,
+    @Param('id', WorkflowIdPipe) id: string,
+  ): Promise<WorkflowDetail> {
+    return this.workflows.cancel(id, principal);
   }
 
   @Get(':id/logs')
   logs(
+    @CurrentUser() principal: Principal,
     @Param('id', WorkflowIdPipe) id: string,
     @Query() query: EventPageQueryDto,
   ): Promise<WorkflowLogsResponse> {
-    return this.workflows.logs(id, query.after, query.limit);
+    return this.workflows.logs(id, principal, query.after, query.limit);
   }
 
   @Get(':id/events')
   events(
+    @CurrentUser() principal: Principal,
     @Param('id', WorkflowIdPipe) id: string,
     @Query() query: EventPageQueryDto,
   ): Promise<WorkflowEventsResponse> {
-    return this.workflows.events(id, query.after, query.limit);
+    return this.workflows.events(id, principal, query.after, query.limit);
   }
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { badRequest } from '@flowcast/api-core';
+import { isAdmin, type Principal } from '@flowcast/api-auth';
 import {
   EventsRepository,
   ListPosition,
@@ -35,6 +36,13 @@ export class WorkflowsService {
     @Inject(WorkflowEngine) private readonly engine: WorkflowEngine,
   ) {}
 
+  /** Someone else's workflow answers exactly as a missing one, so that existence does not leak. */
+  async assertVisible(id: string, principal: Principal): Promise<WorkflowDetail> {
+    const found = await this.workflows.findOwnedView(id);
+    if (!found || !canSee(principal, found.ownerId)) throw new WorkflowNotFoundError(id);
+    return found.view;
+  }
+
   async create(
     definition: WorkflowDefinition,
     options: { ownerId?: string; start?: boolean } = {},
@@ -55,26 +63,31 @@ export class WorkflowsService {
     return view;
   }
 
-  async get(id: string): Promise<WorkflowDetail> {
-    const record = await this.workflows.findById(id);
-    if (!record) throw new WorkflowNotFoundError(id);
-    return record.view;
+  get(id: string, principal: Principal): Promise<WorkflowDetail> {
+    return this.assertVisible(id, principal);
   }
 
-  async start(id: string): Promise<WorkflowDetail> {
+  async start(id: string, principal: Principal): Promise<WorkflowDetail> {
+    await this.assertVisible(id, principal);
     await this.engine.start(id);
-    return this.get(id);
+    return this.assertVisible(id, principal);
   }
 
-  async cancel(id: string): Promise<WorkflowDetail> {
+  async cancel(id: string, principal: Principal): Promise<WorkflowDetail> {
+    await this.assertVisible(id, principal);
     await this.engine.cancel(id);
-    return this.get(id);
+    return this.assertVisible(id, principal);
   }
 
-  async list(options: { ownerId?: string; limit?: number; cursor?: string }): Promise<WorkflowListResponse> {
+  /** A member's own workflows; an admin's list holds every workflow. */
+  async list(
+    principal: Principal,
+    options: { limit?: number; cursor?: string },
+  ): Promise<WorkflowListResponse> {
     const limit = options.limit ?? LIST_LIMIT.default;
     const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
-    const items = await this.workflows.list({ ownerId: options.ownerId, after, limit: limit + 1 });
+    const ownerId = isAdmin(principal) ? undefined : principal.userId;
+    const items = await this.workflows.list({ ownerId, after, limit: limit + 1 });
     const page = items.slice(0, limit);
     const last = page[page.length - 1];
     return {
@@ -85,8 +98,13 @@ export class WorkflowsService {
   }
 
   /** Stored events after `after`, `data` exactly as streamed. */
-  async events(id: string, after = 0, limit: number = PAGE_LIMIT.default): Promise<WorkflowEventsResponse> {
-    await this.get(id);
+  async events(
+    id: string,
+    principal: Principal,
+    after = 0,
+    limit: number = PAGE_LIMIT.default,
+  ): Promise<WorkflowEventsResponse> {
+    await this.assertVisible(id, principal);
     const rows = await this.eventRows.readAfter(id, after, limit);
     return {
       items: rows.map((row) => ({ id: row.seq, type: row.type, data: JSON.parse(row.data) }) as StoredEvent),
@@ -97,8 +115,13 @@ export class WorkflowsService {
    * Log lines after the event `after`, in order. `limit` counts lines; a page ends on an event boundary
    * (it holds at least one whole event, even one larger than the limit).
    */
-  async logs(id: string, after = 0, limit: number = PAGE_LIMIT.default): Promise<WorkflowLogsResponse> {
-    await this.get(id);
+  async logs(
+    id: string,
+    principal: Principal,
+    after = 0,
+    limit: number = PAGE_LIMIT.default,
+  ): Promise<WorkflowLogsResponse> {
+    await this.assertVisible(id, principal);
     const items: WorkflowLogItem[] = [];
     let cursor = after;
     for (;;) {
@@ -111,6 +134,10 @@ export class WorkflowsService {
       if (rows.length < limit || items.length >= limit) return { items };
     }
   }
+}
+
+function canSee(principal: Principal, ownerId: string | null): boolean {
+  return isAdmin(principal) || ownerId === principal.userId;
 }
 
 function logItems(seq: number, type: string, data: string): WorkflowLogItem[] {

@@ -39,7 +39,8 @@ export class SseConnection {
 
   constructor(
     readonly workflowId: string,
-    readonly principal: string | undefined,
+    /** Who opened it and with which credential: revoking either ends the stream. */
+    readonly owner: { userId: string; credentialId: string },
     readonly deadline: number,
     private readonly res: ServerResponse,
     private readonly filter: TypeFilter | null,

@@ -1,5 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { HttpException, HttpStatus, Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import type { Subscription } from 'rxjs';
+import { AccessEvents, type AccessRevocation, type Principal } from '@flowcast/api-auth';
 import { FLOWCAST_CONFIG, type FlowcastConfig } from '@flowcast/api-core';
 import type { TypeFilter } from '@flowcast/shared-contract';
 import { CloseReason, SseConnection, StreamSettings } from './sse-connection';
@@ -32,7 +34,14 @@ export class StreamRegistry implements OnModuleDestroy {
     heartbeats: 0,
   };
 
-  constructor(@Inject(FLOWCAST_CONFIG) private readonly config: FlowcastConfig) {
+  private readonly revocations: Subscription;
+
+  constructor(
+    @Inject(FLOWCAST_CONFIG) private readonly config: FlowcastConfig,
+    @Inject(AccessEvents) access: AccessEvents,
+  ) {
+    // Access taken away ends the streams it opened at once; the client reconnects and is checked again.
+    this.revocations = access.revoked$.subscribe((revocation) => this.endRevoked(revocation));
     const stream = config.stream;
     this.settings = {
       heartbeatMs: stream.heartbeatMs,
@@ -61,23 +70,20 @@ export class StreamRegistry implements OnModuleDestroy {
   admit(
     res: ServerResponse,
     workflowId: string,
-    principal: string | undefined,
+    principal: Principal,
     filter: TypeFilter | null,
   ): SseConnection {
     if (this.connections.size >= this.config.stream.maxStreams) {
       throw this.tooMany(res, 'The server has too many open streams; try again shortly');
     }
-    if (
-      principal !== undefined &&
-      (this.perPrincipal.get(principal) ?? 0) >= this.config.stream.maxStreamsPerUser
-    ) {
+    if ((this.perPrincipal.get(principal.userId) ?? 0) >= this.config.stream.maxStreamsPerUser) {
       throw this.tooMany(res, `At most ${this.config.stream.maxStreamsPerUser} open streams per user`);
     }
     // Spread lifetimes over ±10% so that streams opened together do not all reconnect together.
     const lifetime = this.config.stream.maxLifetimeMs * (0.9 + Math.random() * 0.2);
     const connection = new SseConnection(
       workflowId,
-      principal,
+      { userId: principal.userId, credentialId: principal.credential.id },
       performance.now() + lifetime,
       res,
       filter,
@@ -91,8 +97,7 @@ export class StreamRegistry implements OnModuleDestroy {
       },
     );
     this.connections.add(connection);
-    if (principal !== undefined)
-      this.perPrincipal.set(principal, (this.perPrincipal.get(principal) ?? 0) + 1);
+    this.perPrincipal.set(principal.userId, (this.perPrincipal.get(principal.userId) ?? 0) + 1);
     this.counters.opened++;
     this.ensureTimer();
     return connection;
@@ -105,19 +110,25 @@ export class StreamRegistry implements OnModuleDestroy {
     this.stopTimer();
   }
 
-  /** Ends the streams of one principal (logout, revocation); they may reconnect and be checked again. */
-  endStreamsOf(principal: string, reason: CloseReason = 'revoked'): void {
-    for (const connection of [...this.connections]) {
-      if (connection.principal === principal) connection.endEarly(reason);
-    }
-  }
-
-  countFor(principal: string): number {
-    return this.perPrincipal.get(principal) ?? 0;
+  /** Open streams of one user (for tests and metrics). */
+  countFor(userId: string): number {
+    return this.perPrincipal.get(userId) ?? 0;
   }
 
   onModuleDestroy(): void {
+    this.revocations.unsubscribe();
     this.stopTimer();
+  }
+
+  private endRevoked(revocation: AccessRevocation): void {
+    for (const connection of [...this.connections]) {
+      const owner = connection.owner;
+      const matches =
+        revocation.kind === 'user'
+          ? owner.userId === revocation.userId
+          : owner.credentialId === revocation.credentialId;
+      if (matches) connection.endEarly('revoked');
+    }
   }
 
   private tooMany(res: ServerResponse, message: string): HttpException {
@@ -131,12 +142,10 @@ export class StreamRegistry implements OnModuleDestroy {
   private remove(connection: SseConnection, reason: CloseReason): void {
     if (!this.connections.delete(connection)) return;
     this.counters.closed[reason]++;
-    const principal = connection.principal;
-    if (principal !== undefined) {
-      const left = (this.perPrincipal.get(principal) ?? 1) - 1;
-      if (left > 0) this.perPrincipal.set(principal, left);
-      else this.perPrincipal.delete(principal);
-    }
+    const userId = connection.owner.userId;
+    const left = (this.perPrincipal.get(userId) ?? 1) - 1;
+    if (left > 0) this.perPrincipal.set(userId, left);
+    else this.perPrincipal.delete(userId);
     if (this.connections.size === 0) this.stopTimer();
   }
 

@@ -1,5 +1,6 @@
 import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
+import { CurrentUser, type Principal } from '@flowcast/api-auth';
 import { StreamQueryDto } from '../dto/query.dto';
 import { WorkflowIdPipe } from '../dto/workflow-id.pipe';
 import { WorkflowStreamService } from './workflow-stream.service';
@@ -16,6 +17,7 @@ export class WorkflowStreamController {
 
   @Get(':id/stream')
   stream(
+    @CurrentUser() principal: Principal,
     @Param('id', WorkflowIdPipe) id: string,
     @Query() query: StreamQueryDto,
     @Headers('last-event-id') lastEventId: string | undefined,
@@ -26,6 +28,7 @@ export class WorkflowStreamController {
       lastEventIdHeader: lastEventId,
       lastEventIdQuery: query.lastEventId,
       types: query.types,
+      principal,
     });
   }
 }

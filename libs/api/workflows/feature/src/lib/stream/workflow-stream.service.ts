@@ -1,12 +1,12 @@
 import type { ServerResponse } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
 import { badRequest } from '@flowcast/api-core';
+import type { Principal } from '@flowcast/api-auth';
 import {
   EventsRepository,
   eventFrame,
   retryFrame,
   WorkflowHub,
-  WorkflowNotFoundError,
   WorkflowsRepository,
 } from '@flowcast/api-workflows-data-access';
 import {
@@ -22,6 +22,7 @@ import {
   TypeFilterError,
   WorkflowDetail,
 } from '@flowcast/shared-contract';
+import { WorkflowsService } from '../workflows.service';
 import { SseConnection } from './sse-connection';
 import { StreamRegistry } from './stream-registry';
 
@@ -31,7 +32,7 @@ export interface StreamRequest {
   lastEventIdHeader?: string;
   lastEventIdQuery?: string;
   types?: string;
-  principal?: string;
+  principal: Principal;
 }
 
 /** Log lines the snapshot carries (CONTRACT §4). */
@@ -52,12 +53,12 @@ export class WorkflowStreamService {
     @Inject(EventsRepository) private readonly events: EventsRepository,
     @Inject(WorkflowHub) private readonly hub: WorkflowHub,
     @Inject(StreamRegistry) private readonly registry: StreamRegistry,
+    @Inject(WorkflowsService) private readonly access: WorkflowsService,
   ) {}
 
   async open(res: ServerResponse, request: StreamRequest): Promise<void> {
     const filter = this.parseFilter(request.types);
-    const current = await this.workflows.findView(request.workflowId);
-    if (!current) throw new WorkflowNotFoundError(request.workflowId);
+    const current = await this.access.assertVisible(request.workflowId, request.principal);
 
     if (this.registry.isClosing) {
       // Shutting down: a normal close with a retry hint sends EventSource to another instance.
