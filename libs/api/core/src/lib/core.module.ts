@@ -6,6 +6,14 @@ import { FLOWCAST_CONFIG, FlowcastConfig } from './config/flowcast-config';
 import { StoreConnection } from './database/store-connection';
 import { HealthController } from './health/health.controller';
 
+/** Query parameters a careless client may put a credential in: their values never reach the log. */
+const CREDENTIAL_PARAM = /([?&](?:access_token|token|api_key|apikey|session|password)=)[^&#]*/gi;
+
+function redactUrl(url: string): string {
+  const redacted = url.replace(CREDENTIAL_PARAM, '$1[redacted]');
+  return redacted.length > 300 ? `${redacted.slice(0, 300)}…` : redacted;
+}
+
 export interface CoreModuleOptions {
   config: FlowcastConfig;
   /** Opened (and migrated) by the bootstrap, so that a bad store fails start-up with one line. */
@@ -35,8 +43,7 @@ export class CoreModule {
               req: (req: { id: unknown; method: string; url: string }) => ({
                 id: req.id,
                 method: req.method,
-                // Query strings may carry cursors and filters; never credentials (CONTRACT §4), but keep it short.
-                url: req.url.length > 300 ? `${req.url.slice(0, 300)}…` : req.url,
+                url: redactUrl(req.url),
               }),
             },
           },

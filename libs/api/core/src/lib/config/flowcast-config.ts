@@ -121,7 +121,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Flowca
       SHUTDOWN_TIMEOUT_MS: int(100, 60_000)({ default: 8_000 }),
       ADMIN_PASSWORD: str({ default: '' }),
       SESSION_SECRET: str({ default: '' }),
-      SESSION_IDLE_MS: int(60_000)({ default: 7 * 24 * 3_600_000 }),
+      SESSION_IDLE_MS: int(1_000)({ default: 7 * 24 * 3_600_000 }),
       SESSION_MAX_MS: int(60_000)({ default: 30 * 24 * 3_600_000 }),
       COOKIE_SECURE: str({ choices: ['auto', 'always', 'never'], default: 'auto' }),
       TRUST_PROXY: bool({ default: false }),
