@@ -4,7 +4,7 @@ import { generatePassword } from './passwords';
 import { UsersService } from './users.service';
 
 /**
- * On a store without users, creates the first admin (`admin`) with ADMIN_PASSWORD, or with a generated
+ * On a store without an admin, creates the first admin (`admin`) with ADMIN_PASSWORD, or with a generated
  * password that is printed once, on stderr, outside the structured log (so it never reaches a log store
  * through the JSON logger).
  */
@@ -18,7 +18,8 @@ export class FirstAdmin implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    if ((await this.users.count()) > 0) return;
+    // Users made with the CLI before the first start do not count: there must be an admin to log in as.
+    if ((await this.users.countAdmins()) > 0 || (await this.users.exists('admin'))) return;
     const given = this.config.auth.adminPassword;
     const password = given ?? generatePassword();
     await this.users.create('admin', password, 'admin');

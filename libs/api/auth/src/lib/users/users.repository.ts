@@ -36,9 +36,10 @@ export class UsersRepository {
     return Number(result.numDeletedRows) === 1;
   }
 
-  async count(): Promise<number> {
-    const row = await this.store.db
-      .selectFrom('users')
+  async count(role?: string): Promise<number> {
+    let query = this.store.db.selectFrom('users');
+    if (role !== undefined) query = query.where('role', '=', role);
+    const row = await query
       .select((eb) => eb.fn.countAll<string | number>().as('count'))
       .executeTakeFirstOrThrow();
     return Number(row.count);

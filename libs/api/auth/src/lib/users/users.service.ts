@@ -68,7 +68,11 @@ export class UsersService {
     return this.update(user.id, { password });
   }
 
-  count(): Promise<number> {
-    return this.users.count();
+  countAdmins(): Promise<number> {
+    return this.users.count('admin');
+  }
+
+  exists(username: string): Promise<boolean> {
+    return this.users.findByUsername(username).then((user) => user !== undefined);
   }
 }

@@ -63,6 +63,8 @@ export class SseConnection {
       'X-Accel-Buffering': 'no',
     });
     this.res.socket?.setNoDelay(true);
+    // A peer that vanished without a FIN or RST is found by keep-alive probes (and then the failing writes).
+    this.res.socket?.setKeepAlive(true, 30_000);
     this.write(
       commentFrame(`connected to workflow ${this.workflowId}`) + retryFrame(this.settings.retryMs),
       0,
