@@ -2,17 +2,13 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import cookieParser from 'cookie-parser';
-import { json } from 'express';
-import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { API_PREFIX } from '@flowcast/shared-contract';
-import { createValidationPipe, deferBodyErrors, loadConfig, StoreConnection } from '@flowcast/api-core';
+import { loadConfig, StoreConnection } from '@flowcast/api-core';
 import { WorkflowEngine } from '@flowcast/api-workflows-engine';
 import { StreamRegistry } from '@flowcast/api-workflows-feature';
 import { AppModule } from './app/app.module';
-
-const BODY_LIMIT = '1mb';
+import { configureApp } from './app/configure-app';
 
 async function bootstrap(): Promise<void> {
   let config;
@@ -30,25 +26,8 @@ async function bootstrap(): Promise<void> {
     bufferLogs: true,
     bodyParser: false,
   });
+  configureApp(app, config);
   const logger = app.get(Logger);
-  app.useLogger(logger);
-  app.disable('x-powered-by');
-  if (config.auth.trustProxy) app.set('trust proxy', true);
-  app.use(
-    helmet({
-      // HSTS and upgrade-insecure-requests only make sense where the server is reached over HTTPS.
-      hsts: config.auth.cookieSecure === 'always',
-      contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
-    }),
-  );
-  if (config.auth.corsOrigins.length > 0) {
-    // Exact origins only, with credentials: never `*`, never the request's own Origin reflected back.
-    app.enableCors({ origin: config.auth.corsOrigins, credentials: true });
-  }
-  app.use(cookieParser());
-  app.use(json({ limit: BODY_LIMIT }), deferBodyErrors);
-  app.setGlobalPrefix(API_PREFIX);
-  app.useGlobalPipes(createValidationPipe());
 
   const server = (await app.listen(config.port, config.host ?? '0.0.0.0')) as Server;
   // Streams live for up to SSE_MAX_LIFETIME_MS; Node's default request timeout must not cut them.

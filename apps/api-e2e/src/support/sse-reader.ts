@@ -18,6 +18,8 @@ export type SseItem =
  */
 export class SseReader {
   readonly items: SseItem[] = [];
+  /** Every event with the time (Date.now()) its frame was parsed. */
+  readonly timedEvents: { message: SseMessage; at: number }[] = [];
   status = 0;
   headers: IncomingHttpHeaders = {};
   body = '';
@@ -118,14 +120,13 @@ export class SseReader {
   private line(line: string): void {
     if (line === '') {
       if (this.current.data.length > 0 || this.current.event !== undefined) {
-        this.items.push({
-          kind: 'event',
-          message: {
-            ...(this.current.id !== undefined ? { id: this.current.id } : {}),
-            event: this.current.event ?? 'message',
-            data: this.current.data.join('\n'),
-          },
-        });
+        const message = {
+          ...(this.current.id !== undefined ? { id: this.current.id } : {}),
+          event: this.current.event ?? 'message',
+          data: this.current.data.join('\n'),
+        };
+        this.items.push({ kind: 'event', message });
+        this.timedEvents.push({ message, at: Date.now() });
       }
       this.current = { data: [] };
       return;

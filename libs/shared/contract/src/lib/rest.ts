@@ -12,18 +12,55 @@ export interface SimulatedRunnerDefinition {
   progressMessages?: number;
   /** Fail at the end instead of completing. */
   fail?: boolean;
+  /** Fail at the end of iterations 1 … N only (a loop that passes on iteration N + 1). */
+  failIterations?: number;
   /** The agent's output on success. */
   output?: string;
 }
 
-export type RunnerDefinition = SimulatedRunnerDefinition;
+/** A command run without a shell (admins only). Each output line is a log line. */
+export interface ShellRunnerDefinition {
+  type: 'shell';
+  command: string;
+  args?: string[];
+  /** Working directory; the server's own when absent. */
+  cwd?: string;
+  /** Added to a small allowlist of the server's environment (PATH, HOME, LANG, …); never its secrets. */
+  env?: Record<string, string>;
+  /** Killed (its whole process group) and failed after this long. */
+  timeoutMs?: number;
+}
+
+/** The Claude Code CLI in stream-json mode, with the agent's prompt. */
+export interface ClaudeCodeRunnerDefinition {
+  type: 'claude-code';
+  model?: string;
+  allowedTools?: string[];
+  cwd?: string;
+  maxTurns?: number;
+  timeoutMs?: number;
+}
+
+export type RunnerDefinition = SimulatedRunnerDefinition | ShellRunnerDefinition | ClaudeCodeRunnerDefinition;
+
+/** Runner types only an admin may put in a definition. */
+export const ADMIN_ONLY_RUNNERS: readonly RunnerType[] = ['shell'];
+
+export const AGENT_FAILURE_POLICIES = ['fail', 'retry-workflow'] as const;
+export type AgentFailurePolicy = (typeof AGENT_FAILURE_POLICIES)[number];
 export type RunnerType = RunnerDefinition['type'];
+export const RUNNER_TYPES: readonly RunnerType[] = ['simulated', 'shell', 'claude-code'];
 
 export interface AgentDefinition {
   name: string;
   role: string;
   prompt: string;
   runner: RunnerDefinition;
+  /**
+   * What a failure of this agent does: `fail` (the default) fails the workflow; `retry-workflow` starts the
+   * next iteration from step 1, until `maxIterations` is reached.
+   */
+  onFailure?: AgentFailurePolicy;
 }
 
 export interface WorkflowDefinition {

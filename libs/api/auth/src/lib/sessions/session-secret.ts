@@ -18,7 +18,11 @@ export class SessionSecret {
   ) {}
 
   get(): Promise<string> {
-    this.value ??= this.load();
+    // A failed load (the store blinked) is not kept: the next call tries again.
+    this.value ??= this.load().catch((error: unknown) => {
+      this.value = undefined;
+      throw error;
+    });
     return this.value;
   }
 

@@ -1,4 +1,4 @@
-import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
 import { Strategy } from 'passport-local';
@@ -17,11 +17,19 @@ export class LocalStrategy extends PassportStrategy(Strategy, 'local') {
     super({ usernameField: 'username', passwordField: 'password', passReqToCallback: true, session: false });
   }
 
-  async validate(req: Request, username: string, password: string) {
+  async validate(req: Request, username: unknown, password: unknown) {
     const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    // passport-local also reads the query string: a password in a URL ends up in logs, so refuse it.
+    const query = req.query as Record<string, unknown>;
+    if (query['username'] !== undefined || query['password'] !== undefined) {
+      throw new BadRequestException('Send the username and password in a JSON body, never in the URL');
+    }
+    if (typeof username !== 'string' || typeof password !== 'string') {
+      throw new UnauthorizedException('Wrong username or password');
+    }
     try {
       this.throttle.assertAllowed(username, address);
-      const user = typeof username === 'string' ? await this.users.findByUsername(username) : undefined;
+      const user = await this.users.findByUsername(username);
       // Hash even for an unknown user, so that the answer's timing does not tell which usernames exist.
       const matches = await verifyPassword(
         String(password),

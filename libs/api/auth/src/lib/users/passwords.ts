@@ -27,7 +27,12 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const [scheme, n, r, p, salt, hash] = stored.split('$');
   if (scheme !== 'scrypt' || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64url');
-  const actual = await derive(password, Buffer.from(salt, 'base64url'), Number(n), Number(r), Number(p));
+  let actual: Buffer;
+  try {
+    actual = await derive(password, Buffer.from(salt, 'base64url'), Number(n), Number(r), Number(p));
+  } catch {
+    return false; // parameters scrypt refuses (not a power of two, out of range): a corrupt hash
+  }
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 

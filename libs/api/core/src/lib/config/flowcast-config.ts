@@ -22,6 +22,8 @@ export interface FlowcastConfig {
   };
   engine: {
     concurrency: number;
+    /** The Claude Code CLI the claude-code runner starts. */
+    claudeBin: string;
     /** Below this many log lines per second a workflow's lines are sent one `log:created` each. */
     logBatchThreshold: number;
   };
@@ -118,6 +120,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Flowca
       SSE_MAX_BUFFER_BYTES: int(1_024)({ default: 1_048_576 }),
       WORKFLOW_CONCURRENCY: int(1, 1_000)({ default: 4 }),
       LOG_BATCH_THRESHOLD: int(1)({ default: 50 }),
+      CLAUDE_BIN: str({ default: 'claude' }),
       SHUTDOWN_TIMEOUT_MS: int(100, 60_000)({ default: 8_000 }),
       ADMIN_PASSWORD: str({ default: '' }),
       SESSION_SECRET: str({ default: '' }),
@@ -151,6 +154,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Flowca
     },
     engine: {
       concurrency: env.WORKFLOW_CONCURRENCY,
+      claudeBin: env.CLAUDE_BIN,
       logBatchThreshold: env.LOG_BATCH_THRESHOLD,
     },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,

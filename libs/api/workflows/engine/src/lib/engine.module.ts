@@ -1,18 +1,17 @@
 import { Module } from '@nestjs/common';
 import { WorkflowsDataAccessModule } from '@flowcast/api-workflows-data-access';
-import { AGENT_RUNNERS } from './runners/agent-runner';
+import { AGENT_RUNNERS, type AgentRunner } from './runners/agent-runner';
+import { ShellRunner } from './runners/shell.runner';
 import { SimulatedRunner } from './runners/simulated.runner';
 import { WorkflowEngine } from './workflow-engine';
+
+const RUNNERS = [SimulatedRunner, ShellRunner];
 
 @Module({
   imports: [WorkflowsDataAccessModule],
   providers: [
-    SimulatedRunner,
-    {
-      provide: AGENT_RUNNERS,
-      useFactory: (simulated: SimulatedRunner) => [simulated],
-      inject: [SimulatedRunner],
-    },
+    ...RUNNERS,
+    { provide: AGENT_RUNNERS, useFactory: (...runners: AgentRunner[]) => runners, inject: RUNNERS },
     WorkflowEngine,
   ],
   exports: [WorkflowEngine],

@@ -22,6 +22,10 @@ export interface WorkflowRunOptions {
 }
 
 const BUDGET_WARNING_PERCENT = 80;
+/** A runner is paused while this many of its log lines wait to be stored, and resumed at half of it. */
+const BACKLOG_MAX_LINES = 20_000;
+const BACKLOG_RESUME_LINES = BACKLOG_MAX_LINES / 2;
+const RESOLVED = Promise.resolve();
 const PROGRESS_INTERVAL_MS = 1_000;
 
 /** Money is summed in floating point; keep it to micro-dollars so that 0.1 + 0.2 reads 0.3. */
@@ -38,6 +42,9 @@ export class WorkflowRun {
   private readonly progress: ProgressCoalescer<{ message: string; level: LogLevel }>;
   private readonly costUpdates: ProgressCoalescer<number>;
   private lastAppend: Promise<unknown> = Promise.resolve();
+  /** Log lines handed to the event log and not yet stored. */
+  private backlogLines = 0;
+  private capacityWaiters: (() => void)[] = [];
 
   constructor(private readonly options: WorkflowRunOptions) {
     this.logs = new LogSink(options.logBatchThreshold, (event) => this.emitEvent(event));
@@ -63,37 +70,51 @@ export class WorkflowRun {
   async execute(): Promise<void> {
     const { definition } = this.options;
     const started = performance.now();
-    const iterations = 1;
+    const maxIterations = definition.maxIterations ?? 1;
+    let iteration = 1;
     this.emit('workflow:started', {
       name: definition.name,
       totalSteps: definition.agents.length,
-      maxIterations: definition.maxIterations ?? 1,
+      maxIterations,
       ...(definition.budgetLimit !== undefined ? { budgetLimit: definition.budgetLimit } : {}),
     });
     try {
-      for (const [index, agent] of definition.agents.entries()) {
+      for (;;) {
+        let failure: { error: string; retry: boolean } | undefined;
+        for (const [index, agent] of definition.agents.entries()) {
+          if (this.stopReason) break;
+          const error = await this.runAgent(agent, index + 1, iteration, index === 0);
+          if (error !== undefined) {
+            failure = { error, retry: agent.onFailure === 'retry-workflow' };
+            break;
+          }
+        }
         if (this.stopReason) break;
-        const stepNumber = index + 1;
-        const failure = await this.runAgent(agent, stepNumber, index === 0 ? iterations : undefined);
-        if (failure !== undefined && !this.stopReason) {
-          this.emit('workflow:failed', {
-            duration: elapsed(started),
-            totalCost: this.totalCost,
-            iterations,
-            error: failure,
-          });
+        const summary = { duration: elapsed(started), totalCost: this.totalCost, iterations: iteration };
+        if (!failure) {
+          this.emit('workflow:completed', { ...summary, currentStep: definition.agents.length });
           return;
         }
+        if (failure.retry && iteration < maxIterations) {
+          this.logs.write(
+            'warn',
+            `iteration ${iteration} of ${maxIterations} failed: ${failure.error}; starting over`,
+          );
+          iteration++;
+          continue;
+        }
+        const error =
+          failure.retry && maxIterations > 1
+            ? `${failure.error} (after ${iteration} iterations)`
+            : failure.error;
+        this.emit('workflow:failed', { ...summary, error });
+        return;
       }
-      const summary = { duration: elapsed(started), totalCost: this.totalCost, iterations };
+      const summary = { duration: elapsed(started), totalCost: this.totalCost, iterations: iteration };
       if (this.stopReason === 'cancelled') this.emit('workflow:cancelled', summary);
-      else if (this.stopReason === 'budget') {
+      else if (this.stopReason === 'budget')
         this.emit('workflow:failed', { ...summary, error: this.budgetError() });
-      } else if (this.stopReason === 'interrupted') {
-        this.emit('workflow:failed', { ...summary, error: 'interrupted' });
-      } else {
-        this.emit('workflow:completed', { ...summary, currentStep: definition.agents.length });
-      }
+      else this.emit('workflow:failed', { ...summary, error: 'interrupted' });
     } finally {
       this.progress.dispose();
       this.costUpdates.dispose();
@@ -106,13 +127,14 @@ export class WorkflowRun {
   private async runAgent(
     agent: AgentDefinition,
     stepNumber: number,
-    iterations?: number,
+    iteration: number,
+    firstOfIteration: boolean,
   ): Promise<string | undefined> {
     const runner = this.options.runners.get(agent.runner.type);
     this.emit('workflow:running', {
       currentAgent: agent.name,
       currentStep: stepNumber,
-      ...(iterations !== undefined ? { iterations } : {}),
+      ...(firstOfIteration ? { iterations: iteration } : {}),
     });
     this.emit('agent:started', {
       agentName: agent.name,
@@ -125,7 +147,9 @@ export class WorkflowRun {
     let agentCost = 0;
     const context: RunnerContext = {
       workflowId: this.options.workflowId,
+      iteration,
       signal: this.abort.signal,
+      capacity: () => this.capacity(),
       log: (level, message, metadata) => this.logs.write(level, message, agent.name, metadata),
       progress: (message, level = 'info') => this.progress.push(agent.name, { message, level }),
       reportCost: (delta) => {
@@ -199,8 +223,27 @@ export class WorkflowRun {
   /** Appends in call order; the event log keeps that order, so nothing here needs to await. */
   private emitEvent(event: NewEvent): void {
     const append = this.options.eventLog.append(this.options.workflowId, [event]);
+    const lines =
+      event.type === 'log:created' ? 1 : event.type === 'log:batch' ? event.payload.lines.length : 0;
+    if (lines > 0) {
+      this.backlogLines += lines;
+      const settle = () => {
+        this.backlogLines -= lines;
+        if (this.backlogLines <= BACKLOG_RESUME_LINES && this.capacityWaiters.length > 0) {
+          const waiters = this.capacityWaiters;
+          this.capacityWaiters = [];
+          waiters.forEach((wake) => wake());
+        }
+      };
+      append.then(settle, settle);
+    }
     append.catch(() => undefined);
     this.lastAppend = append;
+  }
+
+  private capacity(): Promise<void> {
+    if (this.backlogLines < BACKLOG_MAX_LINES) return RESOLVED;
+    return new Promise((resolve) => this.capacityWaiters.push(resolve));
   }
 }
 

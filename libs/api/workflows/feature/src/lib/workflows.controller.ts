@@ -21,7 +21,7 @@ export class WorkflowsController {
     @Body() definition: WorkflowDefinitionDto,
     @Query() query: CreateWorkflowQueryDto,
   ): Promise<WorkflowDetail> {
-    return this.workflows.create(definition, { ownerId: principal.userId, start: query.start });
+    return this.workflows.create(definition, { principal, start: query.start });
   }
 
   @Get()

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { ForbiddenException, Inject, Injectable } from '@nestjs/common';
 import { badRequest } from '@flowcast/api-core';
 import { isAdmin, type Principal } from '@flowcast/api-auth';
 import {
@@ -10,6 +10,7 @@ import {
 } from '@flowcast/api-workflows-data-access';
 import { WorkflowEngine } from '@flowcast/api-workflows-engine';
 import {
+  ADMIN_ONLY_RUNNERS,
   LIST_LIMIT,
   LogBatchPayload,
   LogCreatedPayload,
@@ -43,10 +44,20 @@ export class WorkflowsService {
     return found.view;
   }
 
+  /** Creates a workflow owned by the principal (or by no one: the demo). Shell steps are for admins only. */
   async create(
     definition: WorkflowDefinition,
-    options: { ownerId?: string; start?: boolean } = {},
+    options: { principal?: Principal; start?: boolean } = {},
   ): Promise<WorkflowDetail> {
+    const { principal } = options;
+    if (principal && !isAdmin(principal)) {
+      const refused = definition.agents.findIndex((agent) => ADMIN_ONLY_RUNNERS.includes(agent.runner.type));
+      if (refused !== -1) {
+        throw new ForbiddenException(
+          `agents.${refused}.runner: ${definition.agents[refused].runner.type} runners need an admin`,
+        );
+      }
+    }
     const id = newWorkflowId();
     // Keep the definition as plain data: DTO instances carry nothing the store needs.
     const plain = JSON.parse(JSON.stringify(definition)) as WorkflowDefinition;
@@ -58,7 +69,7 @@ export class WorkflowsService {
       budgetLimit: plain.budgetLimit ?? null,
       agents: plain.agents.map((agent) => ({ agentName: agent.name, agentRole: agent.role })),
     });
-    await this.workflows.insert({ id, ownerId: options.ownerId ?? null, definition: plain, view });
+    await this.workflows.insert({ id, ownerId: principal?.userId ?? null, definition: plain, view });
     if (options.start) await this.engine.start(id);
     return view;
   }

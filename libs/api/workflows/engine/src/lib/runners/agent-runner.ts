@@ -3,6 +3,8 @@ import type { AgentDefinition, LogLevel, RunnerDefinition, RunnerType } from '@f
 /** What a runner may do while it works; the engine turns these calls into stored events. */
 export interface RunnerContext {
   readonly workflowId: string;
+  /** The workflow's current iteration, from 1. */
+  readonly iteration: number;
   /** Aborted on cancel, on budget:exceeded and on shutdown; a runner must stop promptly. */
   readonly signal: AbortSignal;
   log(level: LogLevel, message: string, metadata?: Record<string, unknown>): void;
@@ -10,6 +12,11 @@ export interface RunnerContext {
   progress(message: string, level?: LogLevel): void;
   /** Cost incurred since the last report, in US dollars; counts against the budget at once. */
   reportCost(deltaUsd: number): void;
+  /**
+   * Resolves once the run's unstored output is back under its bound. A runner reading a fast producer
+   * awaits it between chunks (pausing the producer), so that memory stays bounded however much it prints.
+   */
+  capacity(): Promise<void>;
 }
 
 export interface RunnerOutcome {

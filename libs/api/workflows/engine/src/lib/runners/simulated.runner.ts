@@ -5,7 +5,8 @@ import { AgentFailedError, AgentRunner, RunnerContext, RunnerOutcome } from './a
 
 /**
  * A scripted agent: waits `durationMs` in total, prints `progressMessages` lines evenly over it and accrues
- * `cost` evenly with them, then completes (or fails when `fail` is set). The demo and the test workhorse.
+ * `cost` evenly with them, then completes — or fails when `fail` is set, or while the iteration is at most
+ * `failIterations` (a loop that passes later). The demo and the test workhorse.
  */
 @Injectable()
 export class SimulatedRunner implements AgentRunner<SimulatedRunnerDefinition> {
@@ -15,7 +16,14 @@ export class SimulatedRunner implements AgentRunner<SimulatedRunnerDefinition> {
     agent: AgentDefinition & { runner: SimulatedRunnerDefinition },
     context: RunnerContext,
   ): Promise<RunnerOutcome> {
-    const { durationMs = 1_000, cost = 0, progressMessages = 3, fail = false, output } = agent.runner;
+    const {
+      durationMs = 1_000,
+      cost = 0,
+      progressMessages = 3,
+      fail = false,
+      failIterations = 0,
+      output,
+    } = agent.runner;
     const steps = Math.max(progressMessages, 1);
     const stepMs = durationMs / steps;
     const started = performance.now();
@@ -31,7 +39,9 @@ export class SimulatedRunner implements AgentRunner<SimulatedRunnerDefinition> {
       }
       if (cost > 0) context.reportCost(cost / steps);
     }
-    if (fail) throw new AgentFailedError(`${agent.name} failed (simulated)`);
+    if (fail || context.iteration <= failIterations) {
+      throw new AgentFailedError(`${agent.name} failed (simulated, iteration ${context.iteration})`);
+    }
     return { output: output ?? `${agent.name} finished ${agent.role} work` };
   }
 }

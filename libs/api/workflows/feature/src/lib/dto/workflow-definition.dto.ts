@@ -1,6 +1,8 @@
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
+  IsIn,
+  Matches,
   ArrayMinSize,
   ArrayUnique,
   Equals,
@@ -19,14 +21,17 @@ import {
   ValidateNested,
   ValidationOptions,
 } from 'class-validator';
-import type {
-  AgentDefinition,
-  RunnerType,
-  SimulatedRunnerDefinition,
-  WorkflowDefinition,
+import {
+  AGENT_FAILURE_POLICIES,
+  RUNNER_TYPES,
+  type AgentDefinition,
+  type AgentFailurePolicy,
+  type ClaudeCodeRunnerDefinition,
+  type RunnerType,
+  type ShellRunnerDefinition,
+  type SimulatedRunnerDefinition,
+  type WorkflowDefinition,
 } from '@flowcast/shared-contract';
-
-const RUNNER_TYPES: readonly RunnerType[] = ['simulated'];
 const finite = { allowNaN: false, allowInfinity: false };
 
 /** Names the runner type problem itself, before class-transformer picks a subtype by it. */
@@ -76,9 +81,108 @@ export class SimulatedRunnerDto implements SimulatedRunnerDefinition {
   readonly fail?: boolean;
 
   @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(100)
+  readonly failIterations?: number;
+
+  @IsOptional()
   @IsString()
   @MaxLength(100_000)
   readonly output?: string;
+}
+
+/** Environment variable names a shell step may set (the server's own variables are never passed on). */
+function IsEnvMap(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isEnvMap',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: {
+        message: '$property must map variable names ([A-Za-z_][A-Za-z0-9_]*) to strings, at most 100 of them',
+        ...options,
+      },
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'object' &&
+          value !== null &&
+          !Array.isArray(value) &&
+          Object.keys(value).length <= 100 &&
+          Object.entries(value).every(
+            ([name, text]) =>
+              /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && typeof text === 'string' && text.length <= 10_000,
+          ),
+      },
+    });
+}
+
+export class ShellRunnerDto implements ShellRunnerDefinition {
+  @Equals('shell')
+  readonly type!: 'shell';
+
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(4_096)
+  readonly command!: string;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(1_000)
+  @IsString({ each: true })
+  @MaxLength(100_000, { each: true })
+  readonly args?: string[];
+
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(4_096)
+  readonly cwd?: string;
+
+  @IsOptional()
+  @IsEnvMap()
+  readonly env?: Record<string, string>;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(7 * 86_400_000)
+  readonly timeoutMs?: number;
+}
+
+export class ClaudeCodeRunnerDto implements ClaudeCodeRunnerDefinition {
+  @Equals('claude-code')
+  readonly type!: 'claude-code';
+
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9._:-]{1,100}$/, { message: 'model must be a model name such as claude-sonnet-4-5' })
+  readonly model?: string;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsString({ each: true })
+  @Matches(/^[A-Za-z0-9_.:()*, /-]{1,200}$/, { each: true, message: 'allowedTools must be tool names' })
+  readonly allowedTools?: string[];
+
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(4_096)
+  readonly cwd?: string;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1_000)
+  readonly maxTurns?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(7 * 86_400_000)
+  readonly timeoutMs?: number;
 }
 
 export class AgentDefinitionDto implements AgentDefinition {
@@ -100,10 +204,21 @@ export class AgentDefinitionDto implements AgentDefinition {
   @IsKnownRunner()
   @ValidateNested()
   @Type(() => Object, {
-    discriminator: { property: 'type', subTypes: [{ value: SimulatedRunnerDto, name: 'simulated' }] },
+    discriminator: {
+      property: 'type',
+      subTypes: [
+        { value: SimulatedRunnerDto, name: 'simulated' },
+        { value: ShellRunnerDto, name: 'shell' },
+        { value: ClaudeCodeRunnerDto, name: 'claude-code' },
+      ],
+    },
     keepDiscriminatorProperty: true,
   })
-  readonly runner!: SimulatedRunnerDto;
+  readonly runner!: SimulatedRunnerDto | ShellRunnerDto | ClaudeCodeRunnerDto;
+
+  @IsOptional()
+  @IsIn(AGENT_FAILURE_POLICIES)
+  readonly onFailure?: AgentFailurePolicy;
 }
 
 export class WorkflowDefinitionDto implements WorkflowDefinition {

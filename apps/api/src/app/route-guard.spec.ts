@@ -1,0 +1,264 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { METHODS } from 'node:http';
+import { join } from 'node:path';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { RequestMethod } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner, ModulesContainer, NestFactory, Reflector } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { IS_PUBLIC, loadConfig, StoreConnection } from '@flowcast/api-core';
+import {
+  API_PREFIX,
+  CSRF_HEADER,
+  CSRF_HEADER_VALUE,
+  SESSION_COOKIE,
+  type CreateTokenResponse,
+} from '@flowcast/shared-contract';
+import { AppModule } from './app.module';
+import { configureApp } from './configure-app';
+
+/**
+ * The whole HTTP surface of the real app, called without credentials: every route but the two open ones
+ * (CONTRACT §2) must answer 401 before anything else is looked at. Routes are found from Nest's metadata,
+ * so a controller added later is covered without touching this file.
+ */
+
+/** The only routes that may be reached without credentials. Adding a @Public() elsewhere fails this test. */
+const OPEN_ROUTES = ['GET /api/health', 'POST /api/auth/login'];
+/** Fewer routes than this means discovery broke; the guard test must not pass on an empty list. */
+const MIN_ROUTES = 15;
+/** A value for every path parameter: well-formed as a workflow id, so only the guard can refuse it. */
+const PARAM_VALUE = 'wf_AAAAAAAAAAAAAAAA';
+const ADMIN_PASSWORD = 'route-guard-admin-password';
+
+interface Route {
+  method: string;
+  path: string;
+  isPublic: boolean;
+}
+
+const key = (route: Pick<Route, 'method' | 'path'>) => `${route.method} ${route.path}`;
+
+function joinPath(...parts: string[]): string {
+  const joined = parts
+    .flatMap((part) => part.split('/'))
+    .filter((segment) => segment !== '')
+    .join('/');
+  return `/${joined}`;
+}
+
+const asArray = (value: string | string[] | undefined): string[] =>
+  value === undefined ? [''] : Array.isArray(value) ? value : [value];
+
+/** Every route Nest mapped: controller path × handler path, under the global prefix. */
+function discoverRoutes(app: NestExpressApplication, prefix: string): Route[] {
+  const discovery = new DiscoveryService(app.get(ModulesContainer));
+  const scanner = new MetadataScanner();
+  const reflector = app.get(Reflector);
+  const routes: Route[] = [];
+  for (const wrapper of discovery.getControllers()) {
+    const { instance, metatype } = wrapper;
+    if (!instance || !metatype) continue;
+    const controllerPaths = asArray(Reflect.getMetadata(PATH_METADATA, metatype));
+    const prototype = Object.getPrototypeOf(instance) as object;
+    for (const name of scanner.getAllMethodNames(prototype)) {
+      const handler = (prototype as Record<string, unknown>)[name] as object;
+      const handlerPath = Reflect.getMetadata(PATH_METADATA, handler) as string | string[] | undefined;
+      if (handlerPath === undefined) continue; // a helper method, not a route
+      const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
+      const isPublic =
+        reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, [handler as never, metatype]) === true;
+      for (const controllerPath of controllerPaths) {
+        for (const path of asArray(handlerPath)) {
+          routes.push({ method, path: joinPath(prefix, controllerPath, path), isPublic });
+        }
+      }
+    }
+  }
+  return routes.sort((a, b) => (key(a) < key(b) ? -1 : 1));
+}
+
+/**
+ * The routes Express itself dispatches, as a cross-check that discovery saw everything the server answers.
+ * A layer bound to every HTTP method is reported as ALL: that is how Nest mounts middleware (the request
+ * logger), and how an @All() handler would appear.
+ */
+function expressRoutes(app: NestExpressApplication): string[] {
+  const instance = app.getHttpAdapter().getInstance() as {
+    router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] };
+  };
+  return instance.router.stack
+    .flatMap(({ route }) => {
+      if (!route) return [];
+      const methods = Object.keys(route.methods);
+      if (methods.includes('_all') || methods.length >= METHODS.length) return [`ALL ${route.path}`];
+      return methods.map((method) => `${method.toUpperCase()} ${route.path}`);
+    })
+    .sort();
+}
+
+const fillParams = (path: string) => path.replace(/:[A-Za-z_]\w*/g, PARAM_VALUE);
+
+describe('the global access guard, over real HTTP', () => {
+  let dir: string;
+  let store: StoreConnection;
+  let app: NestExpressApplication;
+  let baseUrl: string;
+  let routes: Route[];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'flowcast-route-guard-'));
+    const config = loadConfig({
+      DATABASE_URL: `sqlite:${join(dir, 'flowcast.db')}`,
+      DEMO: 'false',
+      ADMIN_PASSWORD,
+      LOG_LEVEL: 'silent',
+    });
+    store = await StoreConnection.open(config.store);
+    app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, store }), {
+      bufferLogs: true,
+      bodyParser: false,
+    });
+    configureApp(app, config);
+    await app.listen(0, '127.0.0.1');
+    baseUrl = await app.getUrl();
+    routes = discoverRoutes(app, API_PREFIX);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await store?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const call = (
+    method: string,
+    path: string,
+    init: { headers?: Record<string, string>; body?: string } = {},
+  ) =>
+    fetch(`${baseUrl}${path}`, {
+      method,
+      headers: {
+        ...(init.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+        ...init.headers,
+      },
+      body: init.body,
+    });
+
+  async function expectJson401(response: Response): Promise<void> {
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    const body = (await response.json()) as { statusCode?: number };
+    expect({ status: response.status, statusCode: body.statusCode }).toEqual({
+      status: 401,
+      statusCode: 401,
+    });
+  }
+
+  it(`discovers at least ${MIN_ROUTES} routes, and every route the HTTP server dispatches`, () => {
+    expect(routes.length).toBeGreaterThanOrEqual(MIN_ROUTES);
+    const discovered = routes.map(key);
+    // Middleware mounts (ALL) are not routes of their own, unless a handler was discovered there.
+    const dispatched = expressRoutes(app).filter(
+      (route) => !route.startsWith('ALL ') || discovered.includes(route),
+    );
+    expect(discovered).toEqual(dispatched);
+  });
+
+  it('leaves open exactly the health check and the login', () => {
+    expect(routes.filter((route) => route.isPublic).map(key)).toEqual([...OPEN_ROUTES].sort());
+  });
+
+  it('answers every other route with a JSON 401 when no credentials are sent', async () => {
+    const guarded = routes.filter((route) => !route.isPublic);
+    expect(guarded.length).toBeGreaterThanOrEqual(MIN_ROUTES - OPEN_ROUTES.length);
+    const answers: string[] = [];
+    for (const route of guarded) {
+      const sendsBody = route.method === 'POST' || route.method === 'PATCH' || route.method === 'PUT';
+      const response = await call(route.method, fillParams(route.path), sendsBody ? { body: '{}' } : {});
+      const type = response.headers.get('content-type') ?? '';
+      const body = type.startsWith('application/json')
+        ? ((await response.json()) as { statusCode?: number })
+        : await response.text();
+      const ok = response.status === 401 && typeof body === 'object' && body.statusCode === 401;
+      answers.push(`${key(route)} -> ${ok ? '401 JSON' : `${response.status} ${type}`}`);
+    }
+    expect(answers).toEqual(guarded.map((route) => `${key(route)} -> 401 JSON`));
+  });
+
+  it('answers the health check without credentials', async () => {
+    const response = await call('GET', '/api/health');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok' });
+  });
+
+  describe('refuses before looking at the request', () => {
+    it('a workflow definition that fails validation is a 401, not a 400', async () => {
+      const response = await call('POST', '/api/workflows', {
+        body: JSON.stringify({ name: 42, agents: [], unknownField: true }),
+      });
+      await expectJson401(response);
+    });
+
+    it('a body over 1 MiB is a 401, not a 400 or 413', async () => {
+      const response = await call('POST', '/api/workflows', {
+        body: JSON.stringify({ name: 'x'.repeat(1_100_000) }),
+      });
+      await expectJson401(response);
+    });
+
+    it('a body that is not JSON is a 401, not a 400', async () => {
+      const response = await call('POST', '/api/workflows', { body: '{"name":' });
+      await expectJson401(response);
+    });
+
+    it('a malformed workflow id is a 401, not a 400', async () => {
+      await expectJson401(await call('GET', '/api/workflows/42'));
+    });
+  });
+
+  describe('with a valid API token', () => {
+    let token: string;
+
+    beforeAll(async () => {
+      const login = await call('POST', '/api/auth/login', {
+        body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+      });
+      expect(login.status).toBe(200);
+      const cookie = login.headers
+        .getSetCookie()
+        .map((header) => header.split(';')[0])
+        .find((pair) => pair.startsWith(`${SESSION_COOKIE}=`));
+      expect(cookie).toBeDefined();
+      const created = await call('POST', '/api/auth/tokens', {
+        headers: { Cookie: cookie as string, [CSRF_HEADER]: CSRF_HEADER_VALUE },
+        body: JSON.stringify({ name: 'route-guard' }),
+      });
+      expect(created.status).toBe(201);
+      token = ((await created.json()) as CreateTokenResponse).token;
+    });
+
+    it('authenticates it in the Authorization header', async () => {
+      const response = await call('GET', '/api/auth/me', { headers: { Authorization: `Bearer ${token}` } });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ user: { username: 'admin', role: 'admin' } });
+    });
+
+    it('refuses it in the query string (?access_token=)', async () => {
+      await expectJson401(await call('GET', `/api/auth/me?access_token=${encodeURIComponent(token)}`));
+    });
+
+    it('refuses a header bearer request that also carries ?access_token=', async () => {
+      const response = await call('GET', `/api/auth/me?access_token=${encodeURIComponent(token)}`, {
+        headers: { Authorization: `Bearer ${token}` },
+      });
+      await expectJson401(response);
+    });
+
+    it('refuses a header bearer request with an empty ?access_token=', async () => {
+      const response = await call('GET', '/api/auth/me?access_token=', {
+        headers: { Authorization: `Bearer ${token}` },
+      });
+      await expectJson401(response);
+    });
+  });
+});

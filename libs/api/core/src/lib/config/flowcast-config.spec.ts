@@ -1,0 +1,73 @@
+import { ConfigError, loadConfig, parseStoreLocation } from './flowcast-config';
+
+describe('loadConfig', () => {
+  it('gives the documented defaults for an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 3000,
+      host: undefined,
+      store: { kind: 'sqlite', path: 'data/flowcast.db' },
+      demo: true,
+      stream: {
+        heartbeatMs: 15_000,
+        retryMs: 3_000,
+        closeGraceMs: 2_000,
+        maxStreamsPerUser: 20,
+        maxLifetimeMs: 3_600_000,
+      },
+      engine: { concurrency: 4, logBatchThreshold: 50, claudeBin: 'claude' },
+      auth: { adminPassword: undefined, sessionSecret: undefined, cookieSecure: 'auto', corsOrigins: [] },
+    });
+  });
+
+  it('reads every variable it documents', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      DATABASE_URL: 'postgres://flowcast@db.internal:5432/flowcast',
+      SSE_HEARTBEAT_MS: '5000',
+      WORKFLOW_CONCURRENCY: '8',
+      CORS_ORIGINS: 'https://a.example.com, https://b.example.com:8443',
+      COOKIE_SECURE: 'always',
+      DEMO: 'false',
+    });
+    expect(config.port).toBe(8080);
+    expect(config.store).toEqual({ kind: 'postgres', url: 'postgres://flowcast@db.internal:5432/flowcast' });
+    expect(config.stream.heartbeatMs).toBe(5_000);
+    expect(config.engine.concurrency).toBe(8);
+    expect(config.auth.corsOrigins).toEqual(['https://a.example.com', 'https://b.example.com:8443']);
+    expect(config.auth.cookieSecure).toBe('always');
+    expect(config.demo).toBe(false);
+  });
+
+  it.each([
+    ['PORT', 'eighty', /PORT must be a whole number/],
+    ['PORT', '70000', /PORT must be between 0 and 65535/],
+    ['DATABASE_URL', 'mysql://x', /DATABASE_URL must start with sqlite: or postgres:\/\//],
+    ['DATABASE_URL', 'sqlite:', /DATABASE_URL sqlite: needs a file path/],
+    ['SSE_HEARTBEAT_MS', '10', /SSE_HEARTBEAT_MS must be between/],
+    ['CORS_ORIGINS', '*', /CORS_ORIGINS/],
+    ['CORS_ORIGINS', 'https://a.example.com/path', /not an origin/],
+    ['COOKIE_SECURE', 'sometimes', /COOKIE_SECURE/],
+  ])('refuses %s=%s with one line naming the variable', (name, value, message) => {
+    let error: unknown;
+    try {
+      loadConfig({ [name]: value });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).not.toContain('\n');
+  });
+});
+
+describe('parseStoreLocation', () => {
+  it('accepts sqlite paths, relative and absolute, and postgres URLs', () => {
+    expect(parseStoreLocation('sqlite:data/x.db')).toEqual({ kind: 'sqlite', path: 'data/x.db' });
+    expect(parseStoreLocation('sqlite:///var/lib/x.db')).toEqual({ kind: 'sqlite', path: '/var/lib/x.db' });
+    expect(parseStoreLocation('postgresql://u@h/db')).toEqual({
+      kind: 'postgres',
+      url: 'postgresql://u@h/db',
+    });
+  });
+});

@@ -1,0 +1,134 @@
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import type { RunnerContext } from './agent-runner';
+
+export interface ChildOptions {
+  command: string;
+  args: string[];
+  cwd?: string;
+  env: NodeJS.ProcessEnv;
+  /** Killed and reported as timed out after this long. */
+  timeoutMs?: number;
+  /** Grace between SIGTERM and SIGKILL. */
+  killGraceMs?: number;
+}
+
+export interface ChildOutcome {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+  /** Stopped because the context's signal was aborted (cancel, budget, shutdown). */
+  aborted: boolean;
+}
+
+/** Environment variables a child may inherit from the server; everything else (secrets included) is dropped. */
+export const INHERITED_ENV = [
+  'PATH',
+  'HOME',
+  'LANG',
+  'LC_ALL',
+  'LC_CTYPE',
+  'TZ',
+  'TMPDIR',
+  'USER',
+  'LOGNAME',
+  'SHELL',
+  'TERM',
+];
+
+export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const name of INHERITED_ENV) if (process.env[name] !== undefined) env[name] = process.env[name];
+  return { ...env, ...extra };
+}
+
+/**
+ * Runs a command in its own process group (no shell), hands every stdout and stderr line to the callbacks,
+ * and pauses reading while the run's output backlog is full. Abort, timeout and even a normal exit end
+ * with the whole group being signalled (SIGTERM, then SIGKILL after the grace), so no child it forked
+ * outlives it.
+ */
+export function runChild(
+  options: ChildOptions,
+  context: Pick<RunnerContext, 'signal' | 'capacity'>,
+  onStdout: (line: string) => void,
+  onStderr: (line: string) => void,
+): Promise<ChildOutcome> {
+  const grace = options.killGraceMs ?? 5_000;
+  return new Promise<ChildOutcome>((resolve, reject) => {
+    if (context.signal.aborted) {
+      resolve({ exitCode: null, signal: null, timedOut: false, aborted: true });
+      return;
+    }
+    const child = spawn(options.command, options.args, {
+      cwd: options.cwd,
+      env: options.env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let timedOut = false;
+    let aborted = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    const killGroup = (signal: NodeJS.Signals) => {
+      if (child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, signal);
+      } catch {
+        // ESRCH: the group is already gone.
+      }
+    };
+    const terminate = () => {
+      killGroup('SIGTERM');
+      killTimer ??= setTimeout(() => killGroup('SIGKILL'), grace);
+    };
+    const onAbort = () => {
+      aborted = true;
+      terminate();
+    };
+    context.signal.addEventListener('abort', onAbort, { once: true });
+    const timeout =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            terminate();
+          }, options.timeoutMs);
+
+    const pump = (stream: Readable, onLine: (line: string) => void) => {
+      const lines = createInterface({ input: stream, crlfDelay: Infinity });
+      lines.on('line', (line) => {
+        onLine(line);
+        // Stop reading while the output has not been stored: the pipe fills and the child blocks on write.
+        const ready = context.capacity();
+        let settled = false;
+        void ready.then(() => (settled = true));
+        queueMicrotask(() => {
+          if (settled) return;
+          lines.pause();
+          void ready.then(() => lines.resume());
+        });
+      });
+      return new Promise<void>((done) => lines.once('close', () => done()));
+    };
+    const reading = Promise.all([pump(child.stdout, onStdout), pump(child.stderr, onStderr)]);
+
+    child.once('error', (error) => {
+      clearTimeout(timeout);
+      context.signal.removeEventListener('abort', onAbort);
+      reject(error);
+    });
+    child.once('exit', (exitCode, signal) => {
+      clearTimeout(timeout);
+      context.signal.removeEventListener('abort', onAbort);
+      // The leader is gone; anything it left running in its group goes too.
+      killGroup('SIGTERM');
+      const lingering = setTimeout(() => killGroup('SIGKILL'), grace);
+      lingering.unref();
+      void reading.then(() => {
+        if (killTimer) clearTimeout(killTimer);
+        resolve({ exitCode, signal, timedOut, aborted });
+      });
+    });
+  });
+}
