@@ -227,11 +227,15 @@ describe('WorkflowRun (simulated agents, real SQLite event log)', () => {
       agentName: 'agent-1',
       stepNumber: 1,
       cost: 0.25,
-      error: 'agent-1 failed (simulated)',
+      error: 'agent-1 failed (simulated, iteration 1)',
     });
-    expect(view).toMatchObject({ status: 'failed', error: 'agent-1 failed (simulated)', totalCost: 0.25 });
+    expect(view).toMatchObject({
+      status: 'failed',
+      error: 'agent-1 failed (simulated, iteration 1)',
+      totalCost: 0.25,
+    });
     expect(view.agents.map((agent) => agent.status)).toEqual(['failed', 'pending']);
-    expect(logMessages(list)).toContain('agent-1 failed: agent-1 failed (simulated)');
+    expect(logMessages(list)).toContain('agent-1 failed: agent-1 failed (simulated, iteration 1)');
   });
 
   it('records the failure’s log line before the workflow ends even when the agent flooded the log', async () => {

@@ -21,6 +21,8 @@ function recordingContext(controller = new AbortController(), onLog?: (message: 
   const context: RunnerContext = {
     workflowId: 'wf_AbCdEfGhIjKlMnOp',
     signal: controller.signal,
+    iteration: 1,
+    capacity: () => Promise.resolve(),
     log: (level, message) => {
       logs.push({ level, message });
       onLog?.(message);
@@ -36,6 +38,17 @@ describe('SimulatedRunner', () => {
 
   it('is the runner for the simulated type', () => {
     expect(runner.type).toBe('simulated');
+  });
+
+  it('fails on iterations up to failIterations and completes on the next', async () => {
+    const first = recordingContext();
+    await expect(runner.run(agent({ durationMs: 5, failIterations: 1 }), first.context)).rejects.toThrow(
+      'agent-1 failed (simulated, iteration 1)',
+    );
+    const second = recordingContext();
+    await expect(
+      runner.run(agent({ durationMs: 5, failIterations: 1 }), { ...second.context, iteration: 2 }),
+    ).resolves.toEqual({ output: expect.any(String) });
   });
 
   it('prints progressMessages numbered lines, each as a log line and as progress', async () => {
@@ -101,7 +114,7 @@ describe('SimulatedRunner', () => {
     const { context, logs, totalCost } = recordingContext();
     const run = runner.run(agent({ durationMs: 20, progressMessages: 2, cost: 1, fail: true }), context);
     await expect(run).rejects.toThrow(AgentFailedError);
-    await expect(run).rejects.toThrow('agent-1 failed (simulated)');
+    await expect(run).rejects.toThrow('agent-1 failed (simulated, iteration 1)');
     expect(logs).toHaveLength(2);
     expect(totalCost()).toBeCloseTo(1, 10);
   });
