@@ -6,9 +6,15 @@ import type {
   UserView,
   WorkflowListResponse,
 } from '@flowcast/shared-contract';
-import { ApiClient, simulatedAgent } from './support/api';
-import { ADMIN_PASSWORD, removeDir, RunningServer, startServer } from './support/server';
-import { SseReader } from './support/sse-reader';
+import {
+  ADMIN_PASSWORD,
+  ApiClient,
+  removeDir,
+  RunningServer,
+  simulatedAgent,
+  SseReader,
+  startServer,
+} from '@flowcast/testing-e2e';
 
 const CSRF = { 'X-Requested-With': 'flowcast' };
 

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { AgentDefinition } from '@flowcast/shared-contract';
-import { removeDir, RunningServer, startServer } from './support/server';
+import { removeDir, RunningServer, startServer } from '@flowcast/testing-e2e';
 
 const FAKE_CLAUDE = resolve(__dirname, '../../../tools/fake-claude/fake-claude.mjs');
 

@@ -1,5 +1,4 @@
-import { ApiClient, simulatedAgent } from './support/api';
-import { removeDir, RunningServer, startServer } from './support/server';
+import { ApiClient, removeDir, RunningServer, simulatedAgent, startServer } from '@flowcast/testing-e2e';
 
 describe('fan-out to many clients', () => {
   let server: RunningServer;

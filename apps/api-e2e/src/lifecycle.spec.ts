@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { simulatedAgent } from './support/api';
-import { removeDir, startServer } from './support/server';
+import { removeDir, simulatedAgent, startServer } from '@flowcast/testing-e2e';
 
 const MAIN = resolve(__dirname, '../../../dist/apps/api/main.js');
 

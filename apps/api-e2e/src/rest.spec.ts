@@ -4,8 +4,7 @@ import type {
   WorkflowListResponse,
   WorkflowLogsResponse,
 } from '@flowcast/shared-contract';
-import { ApiClient, simulatedAgent } from './support/api';
-import { removeDir, RunningServer, startServer } from './support/server';
+import { ApiClient, removeDir, RunningServer, simulatedAgent, startServer } from '@flowcast/testing-e2e';
 
 const valid = () => ({
   name: 'valid',

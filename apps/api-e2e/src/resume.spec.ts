@@ -1,7 +1,6 @@
 import { EventSource } from 'eventsource';
 import type { StoredEvent } from '@flowcast/shared-contract';
-import { ApiClient, simulatedAgent } from './support/api';
-import { removeDir, RunningServer, startServer } from './support/server';
+import { ApiClient, removeDir, RunningServer, simulatedAgent, startServer } from '@flowcast/testing-e2e';
 
 /** A deterministic pseudo-random sequence, so that a failure can be replayed. */
 function random(seed: number): () => number {

@@ -8,8 +8,7 @@ import type {
   WorkflowDetail,
   WorkflowLogsResponse,
 } from '@flowcast/shared-contract';
-import { ApiClient, simulatedAgent } from './support/api';
-import { removeDir, RunningServer, startServer } from './support/server';
+import { ApiClient, removeDir, RunningServer, simulatedAgent, startServer } from '@flowcast/testing-e2e';
 
 function shellAgent(
   name: string,
@@ -269,7 +268,7 @@ describe('real workflows', () => {
           `other workflow's emit-to-receive latency p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${latencies[latencies.length - 1]} ms over ${latencies.length} lines\n`,
       );
       expect(latencies.length).toBeGreaterThanOrEqual(40);
-      expect(latencies[latencies.length - 1]).toBeLessThan(1_000);
+      expect(latencies[latencies.length - 1]).toBeLessThan(2_000);
       expect(peak - baseline).toBeLessThan(300 * 1024 * 1024);
     }, 120_000);
   });

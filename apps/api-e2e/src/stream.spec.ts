@@ -4,9 +4,14 @@ import {
   type StreamEvent,
   type WorkflowDetail,
 } from '@flowcast/shared-contract';
-import { ApiClient, simulatedAgent } from './support/api';
-import { removeDir, RunningServer, startServer } from './support/server';
-import { SseReader } from './support/sse-reader';
+import {
+  ApiClient,
+  removeDir,
+  RunningServer,
+  simulatedAgent,
+  SseReader,
+  startServer,
+} from '@flowcast/testing-e2e';
 
 describe('GET /api/workflows/:id/stream', () => {
   let server: RunningServer;

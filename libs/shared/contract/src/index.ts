@@ -5,3 +5,4 @@ export * from './lib/reducer';
 export * from './lib/type-filter';
 export * from './lib/ids';
 export * from './lib/auth';
+export * from './lib/templates';

@@ -2,13 +2,13 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ApiClient } from './api';
+import { ApiClient } from './api-client';
 import { SseReader } from './sse-reader';
 
 /** The first admin's password in every e2e server (the store is new, so `admin` is created with it). */
 export const ADMIN_PASSWORD = 'e2e-admin-password';
 
-const MAIN = resolve(__dirname, '../../../../dist/apps/api/main.js');
+const MAIN = resolve(__dirname, '../../../../../dist/apps/api/main.js');
 
 export interface RunningServer {
   url: string;

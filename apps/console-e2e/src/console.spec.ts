@@ -1,0 +1,136 @@
+import { join } from 'node:path';
+import { expect, type Page, test } from '@playwright/test';
+import type { WorkflowLogsResponse } from '@flowcast/shared-contract';
+import {
+  ADMIN_PASSWORD,
+  type ApiClient,
+  removeDir,
+  type RunningServer,
+  simulatedAgent,
+  startServer,
+} from '@flowcast/testing-e2e';
+
+const DOCS = join(__dirname, '../../../docs');
+
+async function signIn(page: Page, server: RunningServer): Promise<void> {
+  await page.goto(`${server.url}/workflows`);
+  // Not signed in: the guard sends the browser to the login form, keeping where it wanted to go.
+  await expect(page).toHaveURL(/\/login\?returnUrl=%2Fworkflows/);
+  await page.getByLabel('Username').fill('admin');
+  await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/workflows$/);
+}
+
+async function allLogMessages(api: ApiClient, id: string): Promise<string[]> {
+  const messages: string[] = [];
+  let after = 0;
+  for (;;) {
+    const page = (
+      await api.request<WorkflowLogsResponse>('GET', `/api/workflows/${id}/logs?after=${after}&limit=1000`)
+    ).body.items;
+    if (page.length === 0) return messages;
+    messages.push(...page.map((line) => line.message));
+    after = page[page.length - 1].id;
+  }
+}
+
+test.describe('the console', () => {
+  let server: RunningServer;
+
+  test.afterEach(async () => {
+    await server?.stop();
+    if (server) removeDir(server.dataDir);
+  });
+
+  test('signs in through the form, starts the demo and watches it finish live', async ({ page }) => {
+    server = await startServer({ env: { SSE_CLOSE_GRACE_MS: '500' } });
+    await signIn(page, server);
+
+    await page.getByRole('link', { name: 'New workflow' }).first().click();
+    await page.getByTestId('template-demo').click();
+    await page.getByTestId('create-workflow').click();
+    await expect(page).toHaveURL(/\/workflows\/wf_[A-Za-z0-9_-]{16}$/);
+    const id = page.url().split('/').pop() as string;
+
+    await expect(page.getByTestId('connection-state')).toHaveText('live');
+    await expect(page.getByTestId('workflow-status')).toHaveText('running');
+    await expect(page.getByTestId('agent-row')).toHaveCount(3);
+    await expect(page.getByTestId('log-line').first()).toBeVisible();
+
+    await expect(page.getByTestId('workflow-status')).toHaveText('completed', { timeout: 60_000 });
+    const final = await server.api.get(id);
+    expect(final.iterations).toBe(2);
+    await expect(page.getByTestId('total-cost')).toHaveText(`$${final.totalCost.toFixed(2)}`);
+    const percentage = Math.round((final.totalCost / (final.budgetLimit ?? 1)) * 100);
+    await expect(page.getByTestId('budget-bar')).toHaveAttribute('aria-valuenow', String(percentage));
+    const stored = await allLogMessages(server.api, id);
+    await expect(page.getByTestId('log-line')).toHaveCount(Math.min(200, stored.length));
+    await expect(page.getByTestId('log-line').last()).toContainText(stored[stored.length - 1]);
+    await page.screenshot({ path: join(DOCS, 'console-detail.png'), fullPage: true });
+
+    await page.getByRole('link', { name: 'Workflows' }).first().click();
+    await expect(page.getByTestId('workflow-row').first()).toContainText('completed');
+    await page.screenshot({ path: join(DOCS, 'console-list.png'), fullPage: true });
+  });
+
+  test('rides through an API crash and restart without a reload, converging on the stored state', async ({
+    page,
+  }) => {
+    server = await startServer();
+    const created = await server.api.create(
+      {
+        name: 'survives a crash',
+        budgetLimit: 10,
+        agents: [simulatedAgent('worker', { durationMs: 60_000, progressMessages: 600, cost: 6 })],
+      },
+      true,
+    );
+    await signIn(page, server);
+    await page.goto(`${server.url}/workflows/${created.id}`);
+    await expect(page.getByTestId('connection-state')).toHaveText('live');
+    await expect(page.getByTestId('log-line')).not.toHaveCount(0);
+    await expect.poll(async () => page.getByTestId('log-line').count()).toBeGreaterThan(20);
+
+    const { port, dataDir } = server;
+    await server.kill();
+    await expect(page.getByTestId('connection-state')).toHaveText('reconnecting');
+    await expect(page.getByTestId('reconnect-button')).toBeVisible();
+
+    server = await startServer({ dataDir, port });
+    // The restarted server ends the interrupted run; the page resumes by id and shows the final state.
+    await expect(page.getByTestId('workflow-status')).toHaveText('failed', { timeout: 60_000 });
+    const final = await server.api.get(created.id);
+    expect(final.error).toBe('interrupted');
+    await expect(page.getByTestId('total-cost')).toHaveText(`$${final.totalCost.toFixed(2)}`);
+    const stored = await allLogMessages(server.api, created.id);
+    const expected = stored.slice(-200);
+    await expect(page.getByTestId('log-line')).toHaveCount(expected.length);
+    const shown = await page.getByTestId('log-line').allTextContents();
+    expect(shown.map((text, index) => text.includes(expected[index]))).toEqual(expected.map(() => true));
+  });
+
+  test('shows a finished workflow’s final state and opens no stream that keeps reconnecting', async ({
+    page,
+  }) => {
+    server = await startServer({ env: { SSE_CLOSE_GRACE_MS: '200' } });
+    const created = await server.api.create(
+      { name: 'already done', agents: [simulatedAgent('quick', { durationMs: 100, cost: 0.25 })] },
+      true,
+    );
+    await server.api.waitForEnd(created.id);
+    await signIn(page, server);
+
+    const streamRequests: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('/stream')) streamRequests.push(request.url());
+    });
+    await page.goto(`${server.url}/workflows/${created.id}`);
+    await expect(page.getByTestId('workflow-status')).toHaveText('completed');
+    await expect(page.getByTestId('total-cost')).toHaveText('$0.25');
+    await expect(page.getByTestId('connection-state')).toHaveText('offline');
+    // Watch for a while: a client that kept reconnecting would open stream after stream.
+    await page.waitForTimeout(5_000);
+    expect(streamRequests.length).toBeLessThanOrEqual(1);
+  });
+});

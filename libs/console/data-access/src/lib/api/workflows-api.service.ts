@@ -1,0 +1,60 @@
+import { HttpClient, HttpParams } from '@angular/common/http';
+import { inject, Injectable } from '@angular/core';
+import { firstValueFrom } from 'rxjs';
+import {
+  apiPaths,
+  type WorkflowDefinition,
+  type WorkflowDetail,
+  type WorkflowListResponse,
+  type WorkflowLogsResponse,
+} from '@flowcast/shared-contract';
+
+/** The workflows REST API (CONTRACT §3), typed by the contract the controller compiles against. */
+@Injectable({ providedIn: 'root' })
+export class WorkflowsApi {
+  private readonly http = inject(HttpClient);
+
+  /** The caller's workflows, newest first. */
+  list(cursor?: string, limit?: number): Promise<WorkflowListResponse> {
+    return firstValueFrom(
+      this.http.get<WorkflowListResponse>(apiPaths.workflows, { params: params({ cursor, limit }) }),
+    );
+  }
+
+  get(id: string): Promise<WorkflowDetail> {
+    return firstValueFrom(this.http.get<WorkflowDetail>(apiPaths.workflow(id)));
+  }
+
+  /** Creates the workflow (`pending`), and starts it at once when `start` is set. */
+  create(definition: WorkflowDefinition, start = false): Promise<WorkflowDetail> {
+    return firstValueFrom(
+      this.http.post<WorkflowDetail>(apiPaths.workflows, definition, {
+        params: params({ start: start ? 'true' : undefined }),
+      }),
+    );
+  }
+
+  start(id: string): Promise<WorkflowDetail> {
+    return firstValueFrom(this.http.post<WorkflowDetail>(apiPaths.start(id), null));
+  }
+
+  cancel(id: string): Promise<WorkflowDetail> {
+    return firstValueFrom(this.http.post<WorkflowDetail>(apiPaths.cancel(id), null));
+  }
+
+  /** Log lines after the event `after` (the whole event), in order. */
+  logs(id: string, after?: number, limit?: number): Promise<WorkflowLogsResponse> {
+    return firstValueFrom(
+      this.http.get<WorkflowLogsResponse>(apiPaths.logs(id), { params: params({ after, limit }) }),
+    );
+  }
+}
+
+/** Query parameters without the ones left out. */
+function params(values: Record<string, string | number | undefined>): HttpParams {
+  let result = new HttpParams();
+  for (const [key, value] of Object.entries(values)) {
+    if (value !== undefined) result = result.set(key, String(value));
+  }
+  return result;
+}

@@ -1,0 +1,134 @@
+import { CurrencyPipe, DatePipe } from '@angular/common';
+import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
+import { toObservable, toSignal } from '@angular/core/rxjs-interop';
+import { MatButtonModule } from '@angular/material/button';
+import { RouterLink } from '@angular/router';
+import { catchError, EMPTY, from, switchMap, timer } from 'rxjs';
+import { WorkflowsApi } from '@flowcast/console-data-access';
+import { StatusChipComponent } from '@flowcast/console-ui';
+
+/** How often the open list refreshes itself. */
+const REFRESH_MS = 2_000;
+const PAGE_SIZE = 20;
+
+@Component({
+  selector: 'fc-workflow-list-page',
+  imports: [RouterLink, MatButtonModule, StatusChipComponent, CurrencyPipe, DatePipe],
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  template: `
+    <header class="head">
+      <h1>Workflows</h1>
+      <a mat-flat-button routerLink="/workflows/new">New workflow</a>
+    </header>
+    @if (page(); as current) {
+      @if (current.items.length === 0) {
+        <p class="empty">No workflows yet.</p>
+      } @else {
+        <table class="list">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Status</th>
+              <th scope="col">Progress</th>
+              <th scope="col">Cost</th>
+              <th scope="col">Created</th>
+            </tr>
+          </thead>
+          <tbody>
+            @for (workflow of current.items; track workflow.id) {
+              <tr data-testid="workflow-row">
+                <td>
+                  <a [routerLink]="['/workflows', workflow.id]">{{ workflow.name }}</a>
+                </td>
+                <td><fc-status-chip [status]="workflow.status" /></td>
+                <td>
+                  step {{ workflow.currentStep ?? 0 }} of {{ workflow.totalSteps }}
+                  @if (workflow.maxIterations > 1) {
+                    · iteration {{ workflow.iterations }} of {{ workflow.maxIterations }}
+                  }
+                </td>
+                <td>
+                  {{ workflow.totalCost | currency: 'USD' : 'symbol' : '1.2-4' }}
+                  @if (workflow.budgetLimit !== null) {
+                    <span class="muted">of {{ workflow.budgetLimit | currency: 'USD' }}</span>
+                  }
+                </td>
+                <td>{{ workflow.createdAt | date: 'medium' }}</td>
+              </tr>
+            }
+          </tbody>
+        </table>
+      }
+      <nav class="pager">
+        <button mat-button type="button" [disabled]="cursors().length === 0" (click)="previousPage()">
+          Newer
+        </button>
+        <button
+          mat-button
+          type="button"
+          [disabled]="!current.nextCursor"
+          (click)="nextPage(current.nextCursor)"
+        >
+          Older
+        </button>
+      </nav>
+    } @else {
+      <p>Loading…</p>
+    }
+  `,
+  styles: `
+    .head {
+      display: flex;
+      align-items: center;
+      justify-content: space-between;
+    }
+    .list {
+      width: 100%;
+      border-collapse: collapse;
+    }
+    th,
+    td {
+      text-align: left;
+      padding: 8px;
+      border-bottom: 1px solid var(--mat-sys-outline-variant);
+    }
+    .muted {
+      color: var(--mat-sys-on-surface-variant);
+    }
+    .pager {
+      display: flex;
+      gap: 8px;
+      justify-content: flex-end;
+      padding-top: 8px;
+    }
+  `,
+})
+export class WorkflowListPageComponent {
+  private readonly api = inject(WorkflowsApi);
+  /** Cursors of the pages before the current one (the first page has none). */
+  protected readonly cursors = signal<(string | null)[]>([]);
+  private readonly cursor = signal<string | null>(null);
+  /** The current page, refreshed every two seconds while the page is open (newest first). */
+  protected readonly page = toSignal(
+    toObservable(this.cursor).pipe(
+      switchMap((cursor) =>
+        timer(0, REFRESH_MS).pipe(
+          switchMap(() => from(this.api.list(cursor ?? undefined, PAGE_SIZE)).pipe(catchError(() => EMPTY))),
+        ),
+      ),
+    ),
+  );
+
+  protected nextPage(cursor: string | null): void {
+    if (!cursor) return;
+    this.cursors.update((stack) => [...stack, this.cursor()]);
+    this.cursor.set(cursor);
+  }
+
+  protected previousPage(): void {
+    const stack = this.cursors();
+    if (stack.length === 0) return;
+    this.cursors.set(stack.slice(0, -1));
+    this.cursor.set(stack[stack.length - 1]);
+  }
+}

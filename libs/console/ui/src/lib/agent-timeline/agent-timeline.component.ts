@@ -1,0 +1,40 @@
+import { ChangeDetectionStrategy, Component, LOCALE_ID, computed, inject, input } from '@angular/core';
+import type { AgentState } from '@flowcast/shared-contract';
+import { formatDuration } from '../format/duration';
+import { formatUsd } from '../format/money';
+import { StatusChipComponent } from '../status-chip/status-chip.component';
+
+interface AgentRow {
+  agent: AgentState;
+  role: string;
+  duration: string;
+  cost: string;
+  iteration: string;
+}
+
+/** One row per agent of a workflow, in step order, with the `agent-row` test hook (CONTRACT §7). */
+@Component({
+  selector: 'fc-agent-timeline',
+  imports: [StatusChipComponent],
+  templateUrl: './agent-timeline.component.html',
+  styleUrl: './agent-timeline.component.css',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class AgentTimelineComponent {
+  readonly agents = input.required<AgentState[]>();
+  /** The workflow's current iteration (1-based; 0 before it starts), shown on the rows that have run. */
+  readonly iterations = input<number>(0);
+
+  private readonly locale = inject(LOCALE_ID);
+
+  protected readonly rows = computed<AgentRow[]>(() => {
+    const iteration = this.iterations();
+    return this.agents().map((agent) => ({
+      agent,
+      role: agent.agentRole || '—',
+      duration: formatDuration(agent.duration),
+      cost: agent.cost === null ? '—' : formatUsd(agent.cost, this.locale),
+      iteration: agent.status === 'pending' || iteration < 1 ? '—' : String(iteration),
+    }));
+  });
+}

@@ -1,0 +1,3 @@
+export * from './lib/api-client';
+export * from './lib/server';
+export * from './lib/sse-reader';
