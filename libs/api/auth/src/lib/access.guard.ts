@@ -1,16 +1,25 @@
-import { ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
+import {
+  ExecutionContext,
+  ForbiddenException,
+  Inject,
+  Injectable,
+  UnauthorizedException,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { Request } from 'express';
-import { IS_PUBLIC } from '@flowcast/api-core';
+import { FLOWCAST_CONFIG, type FlowcastConfig, IS_PUBLIC } from '@flowcast/api-core';
 import { CSRF_HEADER, CSRF_HEADER_VALUE, type UserRole } from '@flowcast/shared-contract';
-import { REQUIRED_ROLES } from './decorators';
+import { ALLOW_METRICS_TOKEN, REQUIRED_ROLES } from './decorators';
+import { metricsTokenMatcher } from './metrics-token';
 import type { Principal } from './principal';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * The one global guard, secure by default: a route is open only when it says @Public(). In order:
+ * 0. @AllowMetricsToken() routes pass for `Authorization: Bearer <METRICS_TOKEN>` (a scraper, no user);
+ *    any other credential goes on through the steps below;
  * 1. authenticate (bearer token, then session cookie) — no valid credential is a 401, before any other check;
  * 2. CSRF — a cookie-authenticated request that changes state must carry `X-Requested-With: flowcast` (403);
  * 3. roles — @Roles('admin') routes refuse other roles (403).
@@ -18,15 +27,24 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 @Injectable()
 export class AccessGuard extends AuthGuard(['bearer', 'session']) {
-  constructor(private readonly reflector: Reflector) {
+  private readonly isMetricsToken: (req: Request) => boolean;
+
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(FLOWCAST_CONFIG) config: FlowcastConfig,
+  ) {
     super();
+    this.isMetricsToken = metricsTokenMatcher(config.metrics.token);
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
-    await super.canActivate(context);
     const req = context.switchToHttp().getRequest<Request & { user: Principal }>();
+    if (this.reflector.getAllAndOverride<boolean>(ALLOW_METRICS_TOKEN, targets) && this.isMetricsToken(req)) {
+      return true;
+    }
+    await super.canActivate(context);
     const principal = req.user;
     if (
       principal.credential.kind === 'session' &&

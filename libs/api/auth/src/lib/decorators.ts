@@ -13,3 +13,13 @@ export const CurrentUser = createParamDecorator(
   (_data: unknown, context: ExecutionContext): Principal =>
     context.switchToHttp().getRequest<{ user: Principal }>().user,
 );
+
+export const ALLOW_METRICS_TOKEN = 'flowcast:allow-metrics-token';
+
+/**
+ * The route also accepts `Authorization: Bearer <METRICS_TOKEN>` (a scraper with no user). Any other
+ * request is authenticated as usual, so combine it with @Roles('admin'). Not a @Public(): without
+ * credentials the route is still a 401.
+ */
+export const AllowMetricsToken = (): MethodDecorator & ClassDecorator =>
+  SetMetadata(ALLOW_METRICS_TOKEN, true);

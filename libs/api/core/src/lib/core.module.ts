@@ -5,6 +5,7 @@ import { BodyErrorInterceptor } from './http/body-errors';
 import { FLOWCAST_CONFIG, FlowcastConfig } from './config/flowcast-config';
 import { StoreConnection } from './database/store-connection';
 import { HealthController } from './health/health.controller';
+import { FlowcastMetrics } from './metrics/flowcast-metrics';
 
 /** Query parameters a careless client may put a credential in: their values never reach the log. */
 const CREDENTIAL_PARAM = /([?&](?:access_token|token|api_key|apikey|session|password)=)[^&#]*/gi;
@@ -20,7 +21,7 @@ export interface CoreModuleOptions {
   store: StoreConnection;
 }
 
-/** Configuration, logging, the store and the health check: what every other module builds on. */
+/** Configuration, logging, the store, metrics and the health check: what every other module builds on. */
 @Global()
 @Module({})
 export class CoreModule {
@@ -54,8 +55,9 @@ export class CoreModule {
         { provide: FLOWCAST_CONFIG, useValue: config },
         { provide: StoreConnection, useValue: store },
         { provide: APP_INTERCEPTOR, useClass: BodyErrorInterceptor },
+        FlowcastMetrics,
       ],
-      exports: [FLOWCAST_CONFIG, StoreConnection],
+      exports: [FLOWCAST_CONFIG, StoreConnection, FlowcastMetrics],
     };
   }
 }

@@ -17,6 +17,7 @@ describe('loadConfig', () => {
       },
       engine: { concurrency: 4, logBatchThreshold: 50, claudeBin: 'claude' },
       auth: { adminPassword: undefined, sessionSecret: undefined, cookieSecure: 'auto', corsOrigins: [] },
+      metrics: { token: undefined },
     });
   });
 
@@ -29,6 +30,7 @@ describe('loadConfig', () => {
       CORS_ORIGINS: 'https://a.example.com, https://b.example.com:8443',
       COOKIE_SECURE: 'always',
       DEMO: 'false',
+      METRICS_TOKEN: 'scrape-me-0123456789',
     });
     expect(config.port).toBe(8080);
     expect(config.store).toEqual({ kind: 'postgres', url: 'postgres://flowcast@db.internal:5432/flowcast' });
@@ -37,6 +39,13 @@ describe('loadConfig', () => {
     expect(config.auth.corsOrigins).toEqual(['https://a.example.com', 'https://b.example.com:8443']);
     expect(config.auth.cookieSecure).toBe('always');
     expect(config.demo).toBe(false);
+    expect(config.metrics.token).toBe('scrape-me-0123456789');
+  });
+
+  it('refuses a short METRICS_TOKEN without repeating its value', () => {
+    expect(() => loadConfig({ METRICS_TOKEN: 'short-secret' })).toThrow(
+      new ConfigError('Invalid configuration: METRICS_TOKEN must be at least 16 characters when set'),
+    );
   });
 
   it.each([

@@ -40,6 +40,10 @@ export interface FlowcastConfig {
     trustProxy: boolean;
     corsOrigins: string[];
   };
+  metrics: {
+    /** From METRICS_TOKEN: a bearer that may read `GET /api/metrics` (and nothing else). Never logged. */
+    token: string | undefined;
+  };
 }
 
 export const FLOWCAST_CONFIG = Symbol('FLOWCAST_CONFIG');
@@ -76,6 +80,13 @@ const corsOrigins = makeValidator<string>((input) => {
       throw new Error(`"${origin}" is not an origin (scheme://host[:port], no path)`);
   }
   return origins.join(',');
+});
+
+/** A secret a scraper sends as a bearer: long enough not to be guessed; its value never appears in an error. */
+const metricsToken = makeValidator<string>((input) => {
+  if (input !== '' && input.length < 16) throw new Error('must be at least 16 characters when set');
+  if (/\s/.test(input)) throw new Error('must not contain whitespace');
+  return input;
 });
 
 export function parseStoreLocation(input: string): StoreLocation {
@@ -129,6 +140,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Flowca
       COOKIE_SECURE: str({ choices: ['auto', 'always', 'never'], default: 'auto' }),
       TRUST_PROXY: bool({ default: false }),
       CORS_ORIGINS: corsOrigins({ default: '' }),
+      METRICS_TOKEN: metricsToken({ default: '' }),
     },
     {
       reporter: ({ errors }) => {
@@ -167,5 +179,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Flowca
       trustProxy: env.TRUST_PROXY,
       corsOrigins: env.CORS_ORIGINS === '' ? [] : env.CORS_ORIGINS.split(','),
     },
+    metrics: { token: env.METRICS_TOKEN === '' ? undefined : env.METRICS_TOKEN },
   };
 }

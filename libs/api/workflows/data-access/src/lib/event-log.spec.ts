@@ -221,6 +221,7 @@ describe.each(STORE_KINDS)('EventLog on a real %s store', (kind) => {
       expect(batch.firstId).toBe(next);
       expect(batch.events.map((event) => event.id)).toEqual(range(batch.firstId, batch.lastId));
       expect(batch.frames).toBe(batch.events.map((event) => event.frame).join(''));
+      expect(batch.bytes).toBe(Buffer.byteLength(batch.frames));
       for (const event of batch.events) {
         const row = rows.find((r) => r.seq === event.id);
         expect(row).toBeDefined();
@@ -317,6 +318,32 @@ describe.each(STORE_KINDS)('EventLog on a real %s store', (kind) => {
       [1, 'one'],
       [2, 'four'],
     ]);
+  });
+
+  it('counts the events and transactions it committed, and not those that failed', async () => {
+    const seed = await insertWorkflow(w.workflows);
+    await w.log.drain();
+    const before = { ...w.log.counters };
+    await Promise.all([
+      w.log.append(seed.id, [line('a'), line('b')]),
+      w.log.append(seed.id, [line('c — ünïcode')]),
+    ]);
+    await w.log.append(seed.id, [line('d')]);
+    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const append = jest.spyOn(w.events, 'append').mockRejectedValueOnce(new Error('disk I/O error'));
+    try {
+      await expect(w.log.append(seed.id, [line('lost')])).rejects.toThrow('disk I/O error');
+    } finally {
+      append.mockRestore();
+      logged.mockRestore();
+    }
+    await expect(w.log.append(newWorkflowId(), [line('nowhere')])).rejects.toBeInstanceOf(
+      WorkflowNotFoundError,
+    );
+    expect(w.log.counters).toEqual({
+      eventsStored: before.eventsStored + 4,
+      batchesStored: before.batchesStored + 2,
+    });
   });
 
   it('resolves drain only once everything appended so far is stored', async () => {

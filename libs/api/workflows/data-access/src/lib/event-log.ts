@@ -24,6 +24,14 @@ interface Writer {
   view: WorkflowDetail;
 }
 
+/** Running totals since start, read by the metrics scrape (plain numbers: nothing costly per event). */
+export interface EventLogCounters {
+  /** Events committed to the store. */
+  eventsStored: number;
+  /** Transactions that committed them (one per workflow per flush, at most MAX_BATCH_EVENTS each). */
+  batchesStored: number;
+}
+
 /** Events per transaction: bounds a transaction's size when a flood has queued up. */
 const MAX_BATCH_EVENTS = 2_000;
 
@@ -41,6 +49,7 @@ export class EventLog {
   private flushing = false;
   private idle: Promise<void> = Promise.resolve();
   private markIdle: () => void = () => undefined;
+  readonly counters: EventLogCounters = { eventsStored: 0, batchesStored: 0 };
 
   constructor(
     @Inject(EventsRepository) private readonly events: EventsRepository,
@@ -149,6 +158,8 @@ export class EventLog {
       results.push(stored);
     }
     await this.events.append(workflowId, firstSeq - 1, rows, view);
+    this.counters.eventsStored += rows.length;
+    this.counters.batchesStored++;
     writer.view = view;
     if (terminal) this.writers.delete(workflowId);
 
@@ -157,10 +168,12 @@ export class EventLog {
       type: row.type as PublishedEvent['type'],
       frame: eventFrame(row.type, row.data, row.seq),
     }));
+    const frames = published.map((event) => event.frame).join('');
     this.hub.publish({
       workflowId,
       events: published,
-      frames: published.map((event) => event.frame).join(''),
+      frames,
+      bytes: Buffer.byteLength(frames),
       firstId: firstSeq,
       lastId: seq,
       terminal,

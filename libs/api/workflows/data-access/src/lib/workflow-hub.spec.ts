@@ -6,7 +6,8 @@ function batch(workflowId: string, firstId: number, lastId = firstId, terminal =
     type: 'log:created' as const,
     frame: `id: ${firstId + i}\nevent: log:created\ndata: {}\n\n`,
   }));
-  return { workflowId, events, frames: events.map((e) => e.frame).join(''), firstId, lastId, terminal };
+  const frames = events.map((e) => e.frame).join('');
+  return { workflowId, events, frames, bytes: frames.length, firstId, lastId, terminal };
 }
 
 describe('WorkflowHub', () => {

@@ -15,6 +15,8 @@ export interface PublishedBatch {
   events: PublishedEvent[];
   /** Every frame of the batch joined: what an unfiltered stream writes, in one write. */
   frames: string;
+  /** UTF-8 length of `frames`, computed once for every subscriber's byte count. */
+  bytes: number;
   firstId: number;
   lastId: number;
   /** The batch ends the workflow (workflow:completed, :failed or :cancelled). */

@@ -164,6 +164,30 @@ describe.each(STORE_KINDS)('WorkflowsRepository on a real %s store', (kind) => {
       expect(await workflows.findIdsByStatus('pending')).not.toContain(seed.id);
     });
 
+    it('counts workflows by status in one query, every status present, as numbers', async () => {
+      const before = await workflows.countByStatus();
+      expect(Object.keys(before).sort()).toEqual(['cancelled', 'completed', 'failed', 'pending', 'running']);
+      const seed = await insertWorkflow(workflows);
+      await insertWorkflow(workflows);
+      await new EventsRepository(t.store).append(
+        seed.id,
+        0,
+        [
+          {
+            workflow_id: seed.id,
+            seq: 1,
+            type: 'workflow:started',
+            data: JSON.stringify({ name: seed.name, totalSteps: 2, workflowId: seed.id, ts: at(0) }),
+            lines: 0,
+          },
+        ],
+        { ...seed, status: 'running', lastEventId: 1 },
+      );
+      const after = await workflows.countByStatus();
+      expect(after).toEqual({ ...before, pending: before.pending + 1, running: before.running + 1 });
+      expect(typeof after.pending).toBe('number');
+    });
+
     it('counts every workflow, as a number', async () => {
       const before = await workflows.count();
       await insertWorkflow(workflows);

@@ -1,6 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { StoreConnection } from '@flowcast/api-core';
-import type { WorkflowDefinition, WorkflowDetail, WorkflowState } from '@flowcast/shared-contract';
+import {
+  WORKFLOW_STATUSES,
+  type WorkflowDefinition,
+  type WorkflowDetail,
+  type WorkflowState,
+  type WorkflowStatus,
+} from '@flowcast/shared-contract';
 
 export interface WorkflowRecord {
   id: string;
@@ -141,5 +147,22 @@ export class WorkflowsRepository {
       .select((eb) => eb.fn.countAll<string | number>().as('count'))
       .executeTakeFirstOrThrow();
     return Number(row.count);
+  }
+
+  /** How many workflows are in each status (every status present, zeros included), in one query. */
+  async countByStatus(): Promise<Record<WorkflowStatus, number>> {
+    const rows = await this.store.db
+      .selectFrom('workflows')
+      .select((eb) => ['status', eb.fn.countAll<string | number>().as('count')])
+      .groupBy('status')
+      .execute();
+    const counts = Object.fromEntries(WORKFLOW_STATUSES.map((status) => [status, 0])) as Record<
+      WorkflowStatus,
+      number
+    >;
+    for (const row of rows) {
+      if (row.status in counts) counts[row.status as WorkflowStatus] = Number(row.count);
+    }
+    return counts;
   }
 }

@@ -4,6 +4,8 @@ import { AuthModule } from '@flowcast/api-auth';
 import { WorkflowsDataAccessModule } from '@flowcast/api-workflows-data-access';
 import { WorkflowsEngineModule } from '@flowcast/api-workflows-engine';
 import { DemoSeeder } from './demo-seeder';
+import { MetricsController } from './metrics/metrics.controller';
+import { WorkflowMetrics } from './metrics/workflow-metrics';
 import { StreamRegistry } from './stream/stream-registry';
 import { WorkflowStreamController } from './stream/workflow-stream.controller';
 import { WorkflowStreamService } from './stream/workflow-stream.service';
@@ -13,12 +15,13 @@ import { WorkflowsService } from './workflows.service';
 
 @Module({
   imports: [AuthModule, WorkflowsDataAccessModule, WorkflowsEngineModule],
-  controllers: [WorkflowsController, WorkflowStreamController],
+  controllers: [WorkflowsController, WorkflowStreamController, MetricsController],
   providers: [
     WorkflowsService,
     WorkflowStreamService,
     StreamRegistry,
     DemoSeeder,
+    WorkflowMetrics,
     { provide: APP_FILTER, useClass: WorkflowErrorsFilter },
   ],
   exports: [StreamRegistry, WorkflowsService],

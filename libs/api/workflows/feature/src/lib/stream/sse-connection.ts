@@ -86,8 +86,11 @@ export class SseConnection {
     for (const batch of held) this.deliver(batch);
   }
 
-  /** Writes text (frames or comments); returns false when the client's queue is over the high-water mark. */
-  write(chunk: string, events: number): boolean {
+  /**
+   * Writes text (frames or comments); returns false when the client's queue is over the high-water mark.
+   * `bytes` is the chunk's UTF-8 length, passed when already known (a batch's shared frames).
+   */
+  write(chunk: string, events: number, bytes = Buffer.byteLength(chunk)): boolean {
     if (this.closed) return false;
     // What is still queued from earlier writes is what the client has not taken: past the bound, it is
     // too slow. (One burst may exceed the bound on its own; it is the backlog that counts.)
@@ -97,7 +100,7 @@ export class SseConnection {
     }
     const ok = this.res.write(chunk);
     this.lastWriteAt = performance.now();
-    this.events.onWrite(chunk.length, events);
+    this.events.onWrite(bytes, events);
     return ok;
   }
 
@@ -129,7 +132,9 @@ export class SseConnection {
   /** Ends the response early in a way EventSource reconnects from: a `retry:` line and a normal close. */
   endEarly(reason: CloseReason): void {
     if (this.closed) return;
-    this.res.write(retryFrame(this.settings.retryMs));
+    const frame = retryFrame(this.settings.retryMs);
+    this.res.write(frame);
+    this.events.onWrite(frame.length, 0); // ASCII: its length is its byte count
     this.end(reason);
   }
 
@@ -162,7 +167,7 @@ export class SseConnection {
     if (this.closed) return;
     if (batch.lastId > this.lastId) {
       if (this.filter === null && batch.firstId > this.lastId) {
-        this.write(batch.frames, batch.events.length);
+        this.write(batch.frames, batch.events.length, batch.bytes);
       } else {
         let chunk = '';
         let count = 0;

@@ -6,12 +6,23 @@ import { FLOWCAST_CONFIG, type FlowcastConfig } from '@flowcast/api-core';
 import type { TypeFilter } from '@flowcast/shared-contract';
 import { CloseReason, SseConnection, StreamSettings } from './sse-connection';
 
+/**
+ * How a stream request was answered: `snapshot` (no Last-Event-ID), `replayed` (resumed after a known id),
+ * `reset` (an unknown id: `stream:reset`, then a snapshot), `no_content` (a finished workflow with nothing
+ * newer: 204).
+ */
+export type ResumeOutcome = 'snapshot' | 'replayed' | 'reset' | 'no_content';
+
+/** Running totals since start: plain numbers on the hot path, read by the metrics scrape. */
 export interface StreamCounters {
   opened: number;
   closed: Record<CloseReason, number>;
+  /** Events written to clients (one event written to two clients counts two). */
   eventsDelivered: number;
+  /** UTF-8 bytes written to clients: frames, comments and `retry:` hints. */
   bytesWritten: number;
   heartbeats: number;
+  resumes: Record<ResumeOutcome, number>;
 }
 
 /**
@@ -32,6 +43,7 @@ export class StreamRegistry implements OnModuleDestroy {
     eventsDelivered: 0,
     bytesWritten: 0,
     heartbeats: 0,
+    resumes: { snapshot: 0, replayed: 0, reset: 0, no_content: 0 },
   };
 
   private readonly revocations: Subscription;

@@ -91,9 +91,11 @@ export class WorkflowStreamService {
     if (finished && !(await this.anyAfter(request.workflowId, after, current.lastEventId, filter))) {
       // Nothing more will ever come: 204 tells EventSource to stop reconnecting.
       res.writeHead(204).end();
+      this.registry.counters.resumes.no_content++;
       return;
     }
     const connection = this.registry.admit(res, request.workflowId, request.principal, filter);
+    this.registry.counters.resumes.replayed++;
     connection.begin();
     if (!finished) connection.listen(this.hub.listen(request.workflowId));
     connection.lastId = after;
@@ -110,6 +112,7 @@ export class WorkflowStreamService {
     reset: StreamResetPayload | undefined,
   ): Promise<void> {
     const connection = this.registry.admit(res, request.workflowId, request.principal, filter);
+    this.registry.counters.resumes[reset ? 'reset' : 'snapshot']++;
     connection.begin();
     const ts = new Date().toISOString();
     if (reset) {

@@ -1,0 +1,682 @@
+// npm run bench [-- --full] [-- --only=fanout,idle]
+// Starts Flowcast (built, production mode, SQLite, auth on) and a bare node:http SSE server, drives the
+// same scenarios against both with a load generator in its own process, prints one Markdown table and
+// writes JSON to bench/results/. Quick mode (the default) finishes each scenario well under a minute.
+import { fork, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir, cpus, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../../..');
+const MAIN = join(root, 'dist/apps/api/main.js');
+const args = process.argv.slice(2);
+const FULL = args.includes('--full');
+const ONLY = (args.find((arg) => arg.startsWith('--only=')) ?? '')
+  .slice('--only='.length)
+  .split(',')
+  .filter(Boolean);
+const ADMIN_PASSWORD = 'bench-admin-password';
+const CLK_TCK = 100;
+
+const Q = FULL
+  ? {
+      fanout: [1000, 5000],
+      fanoutSeconds: 15,
+      rate: 20,
+      many: [200, 10],
+      manySeconds: 15,
+      idle: 10_000,
+      replayEvents: 100_000,
+      replayClients: 100,
+      ingestEvents: 100_000,
+      ingestSubs: [0, 100, 1000],
+      storm: 2000,
+    }
+  : {
+      fanout: [200],
+      fanoutSeconds: 6,
+      rate: 20,
+      many: [20, 5],
+      manySeconds: 6,
+      idle: 1000,
+      replayEvents: 10_000,
+      replayClients: 20,
+      ingestEvents: 20_000,
+      ingestSubs: [0, 100],
+      storm: 300,
+    };
+
+const sleep = (ms) => new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
+const log = (line) => process.stderr.write(`[bench] ${line}\n`);
+
+function freePort() {
+  return new Promise((resolvePort) => {
+    const probe = createServer();
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolvePort(port));
+    });
+  });
+}
+
+function cpuMicros(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) / CLK_TCK) * 1e6;
+}
+
+function rssBytes(pid) {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
+}
+
+/** An IPC child (the bare server or the load generator) with request/response by tag. */
+function ipcChild(script, execArgv = []) {
+  const child = fork(script, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  let tag = 0;
+  const waiting = new Map();
+  const firsts = [];
+  child.on('message', (message) => {
+    if (message.reply !== undefined && waiting.has(message.reply)) {
+      waiting.get(message.reply)(message);
+      waiting.delete(message.reply);
+    } else firsts.push(message);
+  });
+  return {
+    child,
+    first: async () => {
+      while (firsts.length === 0) await sleep(10);
+      return firsts.shift();
+    },
+    call: (cmd, extra = {}) =>
+      new Promise((resolveCall) => {
+        const t = ++tag;
+        waiting.set(t, resolveCall);
+        child.send({ cmd, tag: t, ...extra });
+      }),
+    send: (message) => child.send(message),
+    kill: () => child.kill('SIGKILL'),
+  };
+}
+
+async function json(base, method, path, body, headers = {}) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...(body ? { 'Content-Type': 'application/json' } : {}), ...headers },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+}
+
+async function startFlowcast(extraEnv = {}) {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'flowcast-bench-'));
+  // BENCH_CPU_PROF=dir writes a V8 CPU profile of the server per scenario (node --cpu-prof).
+  const profile = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    : [];
+  const child = spawn(process.execPath, [...profile, MAIN], {
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: `sqlite:${join(dataDir, 'flowcast.db')}`,
+      DEMO: 'false',
+      LOG_LEVEL: 'warn',
+      ADMIN_PASSWORD,
+      SSE_MAX_STREAMS_PER_USER: '100000',
+      SSE_MAX_STREAMS: '100000',
+      WORKFLOW_CONCURRENCY: '500',
+      ...extraEnv,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${base}/api/health`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (i > 200) throw new Error('Flowcast did not start');
+    await sleep(50);
+  }
+  const login = await json(base, 'POST', '/api/auth/login', { username: 'admin', password: ADMIN_PASSWORD });
+  const cookie = login.headers.get('set-cookie').split(';')[0];
+  const tokens = [];
+  const makeToken = async () =>
+    (
+      await json(
+        base,
+        'POST',
+        '/api/auth/tokens',
+        { name: 'bench' },
+        { Cookie: cookie, 'X-Requested-With': 'flowcast' },
+      )
+    ).body.token;
+  const admin = await makeToken();
+  return {
+    name: 'flowcast',
+    pid: child.pid,
+    base,
+    auth: { Authorization: `Bearer ${admin}` },
+    /** One bearer token per client (up to 1,000 distinct tokens, reused round-robin beyond that). */
+    async clientHeaders(count) {
+      const want = Math.min(count, 1000);
+      while (tokens.length < want)
+        tokens.push(
+          ...(await Promise.all(Array.from({ length: Math.min(50, want - tokens.length) }, makeToken))),
+        );
+      return Array.from({ length: count }, (_, i) => ({
+        Authorization: `Bearer ${tokens[i % tokens.length]}`,
+      }));
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((done) => child.once('exit', done));
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function startBare() {
+  const server = ipcChild(join(here, 'bare-server.mjs'));
+  const { port, pid } = await server.first();
+  return {
+    name: 'bare',
+    pid,
+    base: `http://127.0.0.1:${port}`,
+    ipc: server,
+    async clientHeaders(count) {
+      return Array.from({ length: count }, () => ({}));
+    },
+    async stop() {
+      server.kill();
+    },
+  };
+}
+
+/** A shell step printing its own clock (ms, 3 decimals) `rate` times a second for `seconds`. */
+function clockAgent(name, rate, seconds) {
+  const script = `const end=Date.now()+${seconds * 1000};const t=setInterval(()=>{console.log((performance.timeOrigin+performance.now()).toFixed(3));if(Date.now()>end)clearInterval(t)},${1000 / rate})`;
+  return {
+    name,
+    role: 'clock',
+    prompt: 'print the time',
+    runner: { type: 'shell', command: process.execPath, args: ['-e', script] },
+  };
+}
+
+function shellLoopAgent(name, rate, seconds) {
+  // A light emitter for many workflows at once (no Node process per workflow).
+  const n = Math.ceil(rate * seconds);
+  const script = `i=0; while [ $i -lt ${n} ]; do date +%s%3N.000; sleep ${1 / rate}; i=$((i+1)); done`;
+  return {
+    name,
+    role: 'clock',
+    prompt: 'print the time',
+    runner: { type: 'shell', command: 'sh', args: ['-c', script] },
+  };
+}
+
+async function openClients(loader, target, streamPath, count, extra = {}) {
+  const headers = await target.clientHeaders(count);
+  // Open in batches so that the listen backlog is not the thing being measured.
+  for (let start = 0; start < count; start += 250) {
+    const batch = headers.slice(start, start + 250);
+    for (const h of batch)
+      loader.send({
+        cmd: 'open',
+        count: 1,
+        url: `${target.base}${streamPath}`,
+        headers: h,
+        tag: -1,
+        ...extra,
+      });
+    await sleep(20);
+  }
+}
+
+async function waitFor(check, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+async function measureFlow(target, loader, seconds) {
+  const cpu0 = cpuMicros(target.pid);
+  const before = await loader.call('report');
+  await loader.call('latency-start');
+  let peakRss = rssBytes(target.pid);
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssBytes(target.pid))), 200);
+  await sleep(seconds * 1000);
+  clearInterval(sampler);
+  const latency = await loader.call('latency-stop');
+  const after = await loader.call('report');
+  const cpu1 = cpuMicros(target.pid);
+  const delivered = after.events - before.events;
+  return {
+    eventsPerSec: Math.round(delivered / seconds),
+    cpuMicrosPerEvent: delivered > 0 ? +((cpu1 - cpu0) / delivered).toFixed(2) : null,
+    p50: latency.p50 === null ? null : +latency.p50.toFixed(1),
+    p99: latency.p99 === null ? null : +latency.p99.toFixed(1),
+    max: latency.max === null ? null : +latency.max.toFixed(1),
+    peakRss,
+    gaps: after.gaps,
+    duplicates: after.duplicates,
+    errors: after.failed,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Scenarios. Each returns one row per server.
+// ---------------------------------------------------------------------------------------------------------
+
+async function fanout(clients, target) {
+  const loader = ipcChild(join(here, 'load-client.mjs'));
+  await loader.first();
+  const seconds = Q.fanoutSeconds;
+  const rssIdle0 = rssBytes(target.pid);
+  let path;
+  let startFlow;
+  if (target.name === 'flowcast') {
+    const created = await json(
+      target.base,
+      'POST',
+      '/api/workflows',
+      { name: 'fan-out', agents: [clockAgent('clock', Q.rate, seconds + 6)] },
+      target.auth,
+    );
+    path = `/api/workflows/${created.body.id}/stream`;
+    startFlow = () =>
+      json(target.base, 'POST', `/api/workflows/${created.body.id}/start`, undefined, target.auth);
+  } else {
+    path = '/stream/fanout';
+    startFlow = async () =>
+      target.ipc.send({
+        cmd: 'run',
+        channels: ['fanout'],
+        ratePerSec: Q.rate,
+        durationMs: (seconds + 6) * 1000,
+      });
+  }
+  await openClients(loader, target, path, clients);
+  await waitFor(async () => (await loader.call('report')).firstFrame >= clients, 60_000, 'snapshots');
+  await sleep(500);
+  const rssPerConnection = Math.round((rssBytes(target.pid) - rssIdle0) / clients);
+  await startFlow();
+  await sleep(2_000);
+  const flow = await measureFlow(target, loader, seconds);
+  await loader.call('close');
+  loader.kill();
+  return {
+    scenario: `fan-out ${clients} clients × ${Q.rate}/s`,
+    offered: clients * Q.rate,
+    rssPerConnection,
+    ...flow,
+  };
+}
+
+async function manyWorkflows(target) {
+  const [workflows, perWorkflow] = Q.many;
+  const loader = ipcChild(join(here, 'load-client.mjs'));
+  await loader.first();
+  const seconds = Q.manySeconds;
+  const rate = 2;
+  const paths = [];
+  const ids = [];
+  if (target.name === 'flowcast') {
+    for (let i = 0; i < workflows; i++) {
+      const created = await json(
+        target.base,
+        'POST',
+        '/api/workflows',
+        { name: `w${i}`, agents: [shellLoopAgent('clock', rate, seconds + 6)] },
+        target.auth,
+      );
+      ids.push(created.body.id);
+      paths.push(`/api/workflows/${created.body.id}/stream`);
+    }
+  } else {
+    for (let i = 0; i < workflows; i++) paths.push(`/stream/w${i}`);
+  }
+  for (const path of paths) await openClients(loader, target, path, perWorkflow);
+  await waitFor(
+    async () => (await loader.call('report')).firstFrame >= workflows * perWorkflow,
+    60_000,
+    'snapshots',
+  );
+  if (target.name === 'flowcast') {
+    await Promise.all(
+      ids.map((id) => json(target.base, 'POST', `/api/workflows/${id}/start`, undefined, target.auth)),
+    );
+  } else {
+    target.ipc.send({
+      cmd: 'run',
+      channels: paths.map((p) => p.split('/').pop()),
+      ratePerSec: rate,
+      durationMs: (seconds + 6) * 1000,
+    });
+  }
+  await sleep(2_000);
+  const flow = await measureFlow(target, loader, seconds);
+  await loader.call('close');
+  loader.kill();
+  return {
+    scenario: `many: ${workflows} workflows × ${perWorkflow} clients × ${rate}/s`,
+    offered: workflows * perWorkflow * rate,
+    ...flow,
+  };
+}
+
+async function idle(target) {
+  const clients = Q.idle;
+  const loader = ipcChild(join(here, 'load-client.mjs'));
+  await loader.first();
+  let path = '/stream/idle';
+  if (target.name === 'flowcast') {
+    const created = await json(
+      target.base,
+      'POST',
+      '/api/workflows',
+      { name: 'idle', agents: [clockAgent('clock', 1, 1)] },
+      target.auth,
+    );
+    path = `/api/workflows/${created.body.id}/stream`;
+  }
+  await sleep(500);
+  const rss0 = rssBytes(target.pid);
+  await openClients(loader, target, path, clients);
+  await waitFor(async () => (await loader.call('report')).firstFrame >= clients, 120_000, 'idle snapshots');
+  await sleep(2_000);
+  const rss1 = rssBytes(target.pid);
+  const report = await loader.call('report');
+  await loader.call('close');
+  loader.kill();
+  return {
+    scenario: `idle: ${clients} open streams`,
+    rssPerConnection: Math.round((rss1 - rss0) / clients),
+    errors: report.failed,
+    peakRss: rss1,
+  };
+}
+
+async function replay(target) {
+  const events = Q.replayEvents;
+  const clients = Q.replayClients;
+  const loader = ipcChild(join(here, 'load-client.mjs'));
+  await loader.first();
+  let path;
+  let total;
+  if (target.name === 'flowcast') {
+    const created = await json(
+      target.base,
+      'POST',
+      '/api/workflows?start=true',
+      {
+        name: 'replay',
+        agents: [
+          {
+            name: 'seq',
+            role: 'seq',
+            prompt: 'seq',
+            runner: { type: 'shell', command: 'seq', args: ['1', String(events)] },
+          },
+        ],
+      },
+      target.auth,
+    );
+    const id = created.body.id;
+    await waitFor(
+      async () =>
+        ['completed', 'failed'].includes(
+          (await json(target.base, 'GET', `/api/workflows/${id}`, undefined, target.auth)).body.status,
+        ),
+      120_000,
+      'replay workflow',
+    );
+    total = (await json(target.base, 'GET', `/api/workflows/${id}`, undefined, target.auth)).body.lastEventId;
+    path = `/api/workflows/${id}/stream`;
+  } else {
+    path = '/stream/replay';
+    target.ipc.send({ cmd: 'fill', channel: 'replay', count: events });
+    await target.ipc.first();
+    total = events;
+  }
+  const rss0 = rssBytes(target.pid);
+  let peakRss = rss0;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssBytes(target.pid))), 50);
+  const started = performance.now();
+  await openClients(loader, target, path, clients, { lastEventId: 0 });
+  const report = await waitFor(
+    async () => {
+      const r = await loader.call('report');
+      return r.events >= clients * total ? r : null;
+    },
+    300_000,
+    'replay',
+  );
+  const seconds = (performance.now() - started) / 1000;
+  clearInterval(sampler);
+  await loader.call('close');
+  loader.kill();
+  return {
+    scenario: `replay: ${clients} clients from id 0 of ${total} events`,
+    eventsPerSec: Math.round((clients * total) / seconds),
+    seconds: +seconds.toFixed(2),
+    peakRss,
+    gaps: report.gaps,
+    duplicates: report.duplicates,
+    errors: report.failed,
+  };
+}
+
+async function ingest(target, subscribers) {
+  const events = Q.ingestEvents;
+  const loader = ipcChild(join(here, 'load-client.mjs'));
+  await loader.first();
+  const created = await json(
+    target.base,
+    'POST',
+    '/api/workflows',
+    {
+      name: 'ingest',
+      agents: [
+        {
+          name: 'seq',
+          role: 'seq',
+          prompt: 'seq',
+          runner: { type: 'shell', command: 'seq', args: ['1', String(events)] },
+        },
+      ],
+    },
+    target.auth,
+  );
+  const id = created.body.id;
+  if (subscribers > 0) {
+    await openClients(loader, target, `/api/workflows/${id}/stream`, subscribers);
+    await waitFor(
+      async () => (await loader.call('report')).firstFrame >= subscribers,
+      60_000,
+      'ingest subscribers',
+    );
+  }
+  const started = performance.now();
+  await json(target.base, 'POST', `/api/workflows/${id}/start`, undefined, target.auth);
+  const final = await waitFor(
+    async () => {
+      const detail = (await json(target.base, 'GET', `/api/workflows/${id}`, undefined, target.auth)).body;
+      return ['completed', 'failed'].includes(detail.status) ? detail : null;
+    },
+    300_000,
+    'ingest',
+  );
+  const seconds = (performance.now() - started) / 1000;
+  await sleep(300);
+  const report = await loader.call('report');
+  await loader.call('close');
+  loader.kill();
+  return {
+    scenario: `ingest: ${events} events, ${subscribers} subscribers`,
+    storedPerSec: Math.round(final.lastEventId / seconds),
+    gaps: report.gaps,
+    duplicates: report.duplicates,
+    errors: report.failed,
+  };
+}
+
+async function storm(target) {
+  const clients = Q.storm;
+  const loader = ipcChild(join(here, 'load-client.mjs'));
+  await loader.first();
+  let path = '/stream/storm';
+  if (target.name === 'flowcast') {
+    const created = await json(
+      target.base,
+      'POST',
+      '/api/workflows',
+      { name: 'storm', agents: [clockAgent('clock', 1, 1)] },
+      target.auth,
+    );
+    path = `/api/workflows/${created.body.id}/stream`;
+  }
+  const headers = await target.clientHeaders(clients);
+  const started = performance.now();
+  // All within one second: ten waves, 100 ms apart.
+  for (let wave = 0; wave < 10; wave++) {
+    for (const h of headers.slice((wave * clients) / 10, ((wave + 1) * clients) / 10))
+      loader.send({ cmd: 'open', count: 1, url: `${target.base}${path}`, headers: h, tag: -1 });
+    await sleep(100);
+  }
+  const report = await waitFor(
+    async () => {
+      const r = await loader.call('report');
+      return r.firstFrame + r.failed >= clients ? r : null;
+    },
+    120_000,
+    'storm',
+  );
+  const seconds = (performance.now() - started) / 1000;
+  await loader.call('close');
+  loader.kill();
+  return {
+    scenario: `connect storm: ${clients} clients in 1 s`,
+    secondsToAllSnapshots: +seconds.toFixed(2),
+    errors: report.failed,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+const scenarios = {
+  fanout: async (server) => {
+    const rows = [];
+    for (const clients of Q.fanout) rows.push(await fanout(clients, server));
+    return rows;
+  },
+  many: async (server) => [await manyWorkflows(server)],
+  idle: async (server) => [await idle(server)],
+  replay: async (server) => [await replay(server)],
+  ingest: async (server) => {
+    if (server.name === 'bare') return [];
+    const rows = [];
+    for (const subscribers of Q.ingestSubs) rows.push(await ingest(server, subscribers));
+    return rows;
+  },
+  storm: async (server) => [await storm(server)],
+};
+
+async function main() {
+  const results = [];
+  for (const [name, run] of Object.entries(scenarios)) {
+    if (ONLY.length > 0 && !ONLY.includes(name)) continue;
+    for (const start of [startFlowcast, startBare]) {
+      const server = await start();
+      log(`${name} on ${server.name}`);
+      try {
+        for (const row of await run(server)) results.push({ server: server.name, ...row });
+      } catch (error) {
+        results.push({ server: server.name, scenario: name, error: error.message });
+        log(`${name} on ${server.name} failed: ${error.message}`);
+      } finally {
+        await server.stop();
+      }
+    }
+  }
+  const table = render(results);
+  process.stdout.write(`\n${table}\n`);
+  mkdirSync(join(root, 'bench/results'), { recursive: true });
+  const file = join(
+    root,
+    'bench/results',
+    `${FULL ? 'full' : 'quick'}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
+  );
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        mode: FULL ? 'full' : 'quick',
+        machine: { cpus: cpus().length, model: cpus()[0]?.model, memory: totalmem(), node: process.version },
+        results,
+      },
+      null,
+      2,
+    ),
+  );
+  log(`wrote ${file}`);
+}
+
+const MB = (bytes) => (bytes === undefined ? '' : `${(bytes / 1e6).toFixed(0)} MB`);
+const KB = (bytes) => (bytes === undefined ? '' : `${(bytes / 1024).toFixed(1)} KB`);
+
+function render(results) {
+  const lines = [
+    '| scenario | server | offered ev/s | delivered ev/s | CPU µs/event | p50 ms | p99 ms | max ms | RSS/conn | peak RSS | other | gaps/dups | errors |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: |',
+  ];
+  for (const r of results) {
+    const other = [
+      r.storedPerSec !== undefined ? `${r.storedPerSec} stored/s` : '',
+      r.secondsToAllSnapshots !== undefined ? `all snapshots in ${r.secondsToAllSnapshots} s` : '',
+      r.seconds !== undefined ? `${r.seconds} s` : '',
+      r.error ? `FAILED: ${r.error}` : '',
+    ]
+      .filter(Boolean)
+      .join('; ');
+    lines.push(
+      `| ${r.scenario} | ${r.server} | ${r.offered ?? ''} | ${r.eventsPerSec ?? ''} | ${r.cpuMicrosPerEvent ?? ''} | ${r.p50 ?? ''} | ${r.p99 ?? ''} | ${r.max ?? ''} | ${KB(r.rssPerConnection)} | ${MB(r.peakRss)} | ${other} | ${r.gaps ?? ''}/${r.duplicates ?? ''} | ${r.errors ?? ''} |`,
+    );
+  }
+  // Ratios against the bare server, where both ran.
+  const pairs = new Map();
+  for (const r of results) {
+    const entry = pairs.get(r.scenario) ?? {};
+    entry[r.server] = r;
+    pairs.set(r.scenario, entry);
+  }
+  lines.push(
+    '',
+    '| scenario | delivered ratio (≥ 0.8) | CPU/event ratio (≤ 1.3) | p99 ratio (≤ 1.5) | RSS/conn ratio (≤ 1.5) |',
+    '| --- | ---: | ---: | ---: | ---: |',
+  );
+  const ratio = (a, b) => (a == null || b == null || b === 0 ? '' : (a / b).toFixed(2));
+  for (const [scenario, { flowcast, bare }] of pairs) {
+    if (!flowcast || !bare) continue;
+    lines.push(
+      `| ${scenario} | ${ratio(flowcast.eventsPerSec, bare.eventsPerSec)} | ${ratio(flowcast.cpuMicrosPerEvent, bare.cpuMicrosPerEvent)} | ${ratio(flowcast.p99, bare.p99)} | ${ratio(flowcast.rssPerConnection, bare.rssPerConnection)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+main().catch((error) => {
+  log(error.stack ?? String(error));
+  process.exit(1);
+});
