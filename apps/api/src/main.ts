@@ -3,9 +3,8 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Logger } from 'nestjs-pino';
 import { API_PREFIX } from '@flowcast/shared-contract';
-import { loadConfig, StoreConnection } from '@flowcast/api-core';
+import { createLogger, loadConfig, PinoLoggerService, StoreConnection } from '@flowcast/api-core';
 import { WorkflowEngine } from '@flowcast/api-workflows-engine';
 import { StreamRegistry } from '@flowcast/api-workflows-feature';
 import { AppModule } from './app/app.module';
@@ -23,15 +22,14 @@ async function bootstrap(): Promise<void> {
     process.exit(1);
   }
 
+  const pino = createLogger(config);
+  const nestLogger = new PinoLoggerService(pino);
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRoot({ config, store, consoleDir: join(__dirname, '..', 'console', 'browser') }),
-    {
-      bufferLogs: true,
-      bodyParser: false,
-    },
+    { logger: nestLogger, bodyParser: false },
   );
-  configureApp(app, config);
-  const logger = app.get(Logger);
+  configureApp(app, config, pino);
+  const logger = nestLogger;
 
   const server = (await app.listen(config.port, config.host ?? '0.0.0.0')) as Server;
   // Streams live for up to SSE_MAX_LIFETIME_MS; Node's default request timeout must not cut them.

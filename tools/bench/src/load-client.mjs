@@ -83,7 +83,8 @@ function dispatch(conn) {
   conn.lastId = conn.id;
   if (isSnapshotTail) return;
   state.events++;
-  const match = EMIT_AT.exec(conn.data);
+  // Only log lines carry their emit time (an agent:progress repeats a line on purpose later, coalesced).
+  const match = conn.event === 'log:created' ? EMIT_AT.exec(conn.data) : null;
   if (match && state.sampleLatency) {
     const emitted = Number(match[1]);
     if (emitted > 1e12) state.latencies.push(now() - emitted);

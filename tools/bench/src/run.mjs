@@ -223,7 +223,7 @@ function shellLoopAgent(name, rate, seconds) {
 }
 
 async function openClients(loader, target, streamPath, count, extra = {}) {
-  const headers = await target.clientHeaders(count);
+  const headers = await target.clientHeaders(count); // created before any memory baseline is taken
   // Open in batches so that the listen backlog is not the thing being measured.
   for (let start = 0; start < count; start += 250) {
     const batch = headers.slice(start, start + 250);
@@ -283,6 +283,8 @@ async function fanout(clients, target) {
   const loader = ipcChild(join(here, 'load-client.mjs'));
   await loader.first();
   const seconds = Q.fanoutSeconds;
+  await target.clientHeaders(clients); // tokens exist before the memory baseline
+  await sleep(300);
   const rssIdle0 = rssBytes(target.pid);
   let path;
   let startFlow;
@@ -391,6 +393,7 @@ async function idle(target) {
     );
     path = `/api/workflows/${created.body.id}/stream`;
   }
+  await target.clientHeaders(clients); // tokens exist before the memory baseline
   await sleep(500);
   const rss0 = rssBytes(target.pid);
   await openClients(loader, target, path, clients);
@@ -597,7 +600,10 @@ async function main() {
   const results = [];
   for (const [name, run] of Object.entries(scenarios)) {
     if (ONLY.length > 0 && !ONLY.includes(name)) continue;
-    for (const start of [startFlowcast, startBare]) {
+    // Replay and ingest measure the store at its hardest: one stored event per line (no log batching).
+    const flowcastEnv = ['replay', 'ingest'].includes(name) ? { LOG_BATCH_THRESHOLD: '1000000000' } : {};
+    for (const start of [() => startFlowcast(flowcastEnv), startBare]) {
+      if (name === 'ingest' && start === startBare) continue;
       const server = await start();
       log(`${name} on ${server.name}`);
       try {

@@ -6,7 +6,7 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { RequestMethod } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, ModulesContainer, NestFactory, Reflector } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { IS_PUBLIC, loadConfig, StoreConnection } from '@flowcast/api-core';
+import { createLogger, IS_PUBLIC, loadConfig, PinoLoggerService, StoreConnection } from '@flowcast/api-core';
 import {
   API_PREFIX,
   CSRF_HEADER,
@@ -115,11 +115,12 @@ describe('the global access guard, over real HTTP', () => {
       LOG_LEVEL: 'silent',
     });
     store = await StoreConnection.open(config.store);
+    const logger = createLogger(config);
     app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, store }), {
-      bufferLogs: true,
+      logger: new PinoLoggerService(logger),
       bodyParser: false,
     });
-    configureApp(app, config);
+    configureApp(app, config, logger);
     await app.listen(0, '127.0.0.1');
     baseUrl = await app.getUrl();
     routes = discoverRoutes(app, API_PREFIX);

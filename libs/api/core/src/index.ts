@@ -6,3 +6,4 @@ export * from './lib/metrics/flowcast-metrics';
 export * from './lib/public.decorator';
 export * from './lib/validation/validation';
 export * from './lib/http/body-errors';
+export * from './lib/logging/logging';

@@ -61,7 +61,42 @@ function openSqlite(path: string): StoreConnection {
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
-  return StoreConnection.forDialect(new Kysely({ dialect: new SqliteDialect({ database }) }), 'sqlite');
+  return StoreConnection.forDialect(
+    new Kysely({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }),
+    'sqlite',
+  );
+}
+
+/** Prepared statements kept per SQL text; past this many, the oldest is dropped. */
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Kysely's SQLite driver prepares every query anew, and preparing costs more than running these small
+ * statements. The queries are few and repeat (the event log's append is the same four statements each
+ * time), so keep the prepared statements. Safe because better-sqlite3 runs each statement to completion
+ * synchronously: one is never used by two queries at once.
+ */
+function withStatementCache(database: SqliteDatabase.Database): SqliteDatabase.Database {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  const prepare = database.prepare.bind(database);
+  return new Proxy(database, {
+    get(target, property, receiver) {
+      if (property !== 'prepare') {
+        const value = Reflect.get(target, property, receiver) as unknown;
+        // Native methods must be called on the real database, not on the proxy.
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      }
+      return (sql: string) => {
+        let statement = cache.get(sql);
+        if (!statement) {
+          statement = prepare(sql);
+          if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+          cache.set(sql, statement);
+        }
+        return statement;
+      };
+    },
+  });
 }
 
 function openPostgres(url: string): StoreConnection {

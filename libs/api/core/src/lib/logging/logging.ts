@@ -12,6 +12,13 @@ export function redactUrl(url: string): string {
   return redacted.length > 300 ? `${redacted.slice(0, 300)}…` : redacted;
 }
 
+const STREAM_PATH = /^\/api\/workflows\/[^/]+\/stream(\?|$)/;
+
+/** A request for a workflow's event stream (long-lived; some per-request machinery is skipped for it). */
+export function isStreamRequest(req: IncomingMessage): boolean {
+  return req.method === 'GET' && STREAM_PATH.test(req.url ?? '');
+}
+
 /** The process's one pino logger: JSON lines on stdout. */
 export function createLogger(config: Pick<FlowcastConfig, 'logLevel'>): Logger {
   return pino({ level: config.logLevel });
@@ -77,8 +84,7 @@ export function requestLogger(
     },
   });
   return (req, res, next) => {
-    const url = req.url ?? '';
-    if (url === '/api/health' || /^\/api\/workflows\/[^/]+\/stream(\?|$)/.test(url)) {
+    if (req.url === '/api/health' || isStreamRequest(req)) {
       next();
       return;
     }

@@ -26,7 +26,11 @@ export class FlowcastMetrics implements OnModuleDestroy {
   private readonly registry = new Registry();
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: METRICS_PREFIX });
+    collectDefaultMetrics({
+      eventLoopMonitoringPrecision: 200,
+      register: this.registry,
+      prefix: METRICS_PREFIX,
+    });
   }
 
   /** METRICS_CONTENT_TYPE. */

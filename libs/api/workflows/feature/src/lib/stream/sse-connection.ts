@@ -61,6 +61,7 @@ export class SseConnection {
       'Cache-Control': 'no-cache, no-transform',
       Connection: 'keep-alive',
       'X-Accel-Buffering': 'no',
+      'X-Content-Type-Options': 'nosniff',
     });
     this.res.socket?.setNoDelay(true);
     // A peer that vanished without a FIN or RST is found by keep-alive probes (and then the failing writes).
