@@ -38,7 +38,7 @@ export interface StreamRequest {
 /** Log lines the snapshot carries (CONTRACT §4). */
 const SNAPSHOT_LOG_LINES = 50;
 /** Events read from the store per replay page. */
-const REPLAY_PAGE = 1_000;
+const REPLAY_PAGE = 250;
 
 /**
  * Opens a workflow's stream (CONTRACT §4): a snapshot for a new client, or a replay of everything after
