@@ -122,11 +122,6 @@ export class StreamRegistry implements OnModuleDestroy {
     this.stopTimer();
   }
 
-  /** Open streams of one user (for tests and metrics). */
-  countFor(userId: string): number {
-    return this.perPrincipal.get(userId) ?? 0;
-  }
-
   onModuleDestroy(): void {
     this.revocations.unsubscribe();
     this.stopTimer();
