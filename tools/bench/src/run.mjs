@@ -378,21 +378,24 @@ async function manyWorkflows(target) {
   };
 }
 
+/** A stream that stays quiet: a pending Flowcast workflow, or an unused bare channel. */
+async function quietStreamPath(target, name) {
+  if (target.name !== 'flowcast') return `/stream/${name}`;
+  const created = await json(
+    target.base,
+    'POST',
+    '/api/workflows',
+    { name, agents: [clockAgent('clock', 1, 1)] },
+    target.auth,
+  );
+  return `/api/workflows/${created.body.id}/stream`;
+}
+
 async function idle(target) {
   const clients = Q.idle;
   const loader = ipcChild(join(here, 'load-client.mjs'));
   await loader.first();
-  let path = '/stream/idle';
-  if (target.name === 'flowcast') {
-    const created = await json(
-      target.base,
-      'POST',
-      '/api/workflows',
-      { name: 'idle', agents: [clockAgent('clock', 1, 1)] },
-      target.auth,
-    );
-    path = `/api/workflows/${created.body.id}/stream`;
-  }
+  const path = await quietStreamPath(target, 'idle');
   await target.clientHeaders(clients); // tokens exist before the memory baseline
   await sleep(500);
   const rss0 = rssBytes(target.pid);
@@ -539,17 +542,7 @@ async function storm(target) {
   const clients = Q.storm;
   const loader = ipcChild(join(here, 'load-client.mjs'));
   await loader.first();
-  let path = '/stream/storm';
-  if (target.name === 'flowcast') {
-    const created = await json(
-      target.base,
-      'POST',
-      '/api/workflows',
-      { name: 'storm', agents: [clockAgent('clock', 1, 1)] },
-      target.auth,
-    );
-    path = `/api/workflows/${created.body.id}/stream`;
-  }
+  const path = await quietStreamPath(target, 'storm');
   const headers = await target.clientHeaders(clients);
   const started = performance.now();
   // All within one second: ten waves, 100 ms apart.

@@ -2,17 +2,16 @@ import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
 import { Strategy } from 'passport-custom';
+import { CREDENTIAL_QUERY_PARAMS } from '@flowcast/api-core';
 import { SESSION_COOKIE } from '@flowcast/shared-contract';
 import type { Principal } from '../principal';
 import { SessionsService } from '../sessions/sessions.service';
 import { TokensService } from '../tokens/tokens.service';
 
-/** Query parameters that would put a credential in a URL (and so in logs and history): always refused. */
-const CREDENTIAL_PARAMS = ['access_token', 'token', 'api_key', 'apikey', 'session'];
-
+/** A credential in a URL ends up in logs and history: such a request is always refused. */
 export function hasCredentialInUrl(req: Request): boolean {
   const query = req.query as Record<string, unknown>;
-  return CREDENTIAL_PARAMS.some((param) => query[param] !== undefined);
+  return CREDENTIAL_QUERY_PARAMS.some((param) => query[param] !== undefined);
 }
 
 /** `Authorization: Bearer <token>` with a personal API token. */

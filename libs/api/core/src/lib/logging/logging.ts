@@ -4,8 +4,21 @@ import pino, { type Logger } from 'pino';
 import pinoHttp from 'pino-http';
 import type { FlowcastConfig } from '../config/flowcast-config';
 
-/** Query parameters a careless client may put a credential in: their values never reach the log. */
-const CREDENTIAL_PARAM = /([?&](?:access_token|token|api_key|apikey|session|password)=)[^&#]*/gi;
+/**
+ * Query parameters a careless client may put a credential in. The access guard refuses a request that
+ * carries one; the request log redacts their values (and a `password`, which login refuses on its own).
+ */
+export const CREDENTIAL_QUERY_PARAMS: readonly string[] = [
+  'access_token',
+  'token',
+  'api_key',
+  'apikey',
+  'session',
+];
+const CREDENTIAL_PARAM = new RegExp(
+  `([?&](?:${[...CREDENTIAL_QUERY_PARAMS, 'password'].join('|')})=)[^&#]*`,
+  'gi',
+);
 
 export function redactUrl(url: string): string {
   const redacted = url.replace(CREDENTIAL_PARAM, '$1[redacted]');
