@@ -81,5 +81,6 @@ process.on('message', (message) => {
   }
 });
 
+process.on('SIGTERM', () => process.exit(0));
 server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port, pid: process.pid }));
 void nextId;

@@ -18,6 +18,12 @@ const ONLY = (args.find((arg) => arg.startsWith('--only=')) ?? '')
   .slice('--only='.length)
   .split(',')
   .filter(Boolean);
+// --fanout=1000,5000 overrides the fan-out client counts of the mode (for profiling one size).
+const FANOUT = (args.find((arg) => arg.startsWith('--fanout=')) ?? '')
+  .slice('--fanout='.length)
+  .split(',')
+  .filter(Boolean)
+  .map(Number);
 const ADMIN_PASSWORD = 'bench-admin-password';
 const CLK_TCK = 100;
 
@@ -97,6 +103,12 @@ function ipcChild(script, execArgv = []) {
       }),
     send: (message) => child.send(message),
     kill: () => child.kill('SIGKILL'),
+    /** SIGTERM and wait: the child exits normally (and writes its CPU profile, if any). */
+    stop: () =>
+      new Promise((done) => {
+        child.once('exit', done);
+        child.kill('SIGTERM');
+      }),
   };
 }
 
@@ -110,14 +122,20 @@ async function json(base, method, path, body, headers = {}) {
   return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
 }
 
+/**
+ * Node flags for both servers: BENCH_CPU_PROF=dir writes a V8 CPU profile of each, per scenario
+ * (node --cpu-prof); BENCH_NODE_ARGS adds any others (e.g. "--trace-opt --trace-deopt", printed on stdout).
+ */
+function serverNodeArgs() {
+  const dir = process.env.BENCH_CPU_PROF;
+  const extra = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  return [...(dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []), ...extra];
+}
+
 async function startFlowcast(extraEnv = {}) {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'flowcast-bench-'));
-  // BENCH_CPU_PROF=dir writes a V8 CPU profile of the server per scenario (node --cpu-prof).
-  const profile = process.env.BENCH_CPU_PROF
-    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
-    : [];
-  const child = spawn(process.execPath, [...profile, MAIN], {
+  const child = spawn(process.execPath, [...serverNodeArgs(), MAIN], {
     env: {
       PATH: process.env.PATH,
       NODE_ENV: 'production',
@@ -132,7 +150,7 @@ async function startFlowcast(extraEnv = {}) {
       WORKFLOW_CONCURRENCY: '500',
       ...extraEnv,
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', process.env.BENCH_NODE_ARGS ? 'inherit' : 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
@@ -183,7 +201,7 @@ async function startFlowcast(extraEnv = {}) {
 }
 
 async function startBare() {
-  const server = ipcChild(join(here, 'bare-server.mjs'));
+  const server = ipcChild(join(here, 'bare-server.mjs'), serverNodeArgs());
   const { port, pid } = await server.first();
   return {
     name: 'bare',
@@ -194,7 +212,7 @@ async function startBare() {
       return Array.from({ length: count }, () => ({}));
     },
     async stop() {
-      server.kill();
+      await server.stop();
     },
   };
 }
@@ -574,7 +592,7 @@ async function storm(target) {
 const scenarios = {
   fanout: async (server) => {
     const rows = [];
-    for (const clients of Q.fanout) rows.push(await fanout(clients, server));
+    for (const clients of FANOUT.length > 0 ? FANOUT : Q.fanout) rows.push(await fanout(clients, server));
     return rows;
   },
   many: async (server) => [await manyWorkflows(server)],

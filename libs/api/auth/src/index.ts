@@ -3,6 +3,7 @@ export * from './lib/access.guard';
 export * from './lib/access-events';
 export * from './lib/decorators';
 export * from './lib/principal';
+export * from './lib/request-authenticator';
 export * from './lib/users/users.service';
 export { Public } from '@flowcast/api-core';
 export * from './lib/users/user-admin';

@@ -6,6 +6,7 @@ import { AccessEvents } from './access-events';
 import { AccessGuard } from './access.guard';
 import { AuthController } from './auth.controller';
 import { LoginThrottle } from './login-throttle';
+import { RequestAuthenticator } from './request-authenticator';
 import { SessionSecret } from './sessions/session-secret';
 import { SessionsRepository } from './sessions/sessions.repository';
 import { SessionsService } from './sessions/sessions.service';
@@ -31,12 +32,13 @@ import { UsersController } from './users.controller';
     SessionsService,
     TokensService,
     LoginThrottle,
+    RequestAuthenticator,
     LocalStrategy,
     BearerStrategy,
     SessionStrategy,
     FirstAdmin,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [AccessEvents, UsersService],
+  exports: [AccessEvents, UsersService, RequestAuthenticator],
 })
 export class AuthModule {}

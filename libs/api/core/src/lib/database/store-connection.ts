@@ -17,6 +17,13 @@ export class StoreConnection {
   private constructor(
     readonly db: Kysely<FlowcastDatabase>,
     readonly dialect: StoreDialect,
+    /**
+     * The embedded SQLite database under `db` (null for PostgreSQL). Only for the event log's append, the
+     * hottest write path: there Kysely's query building, connection mutex and promise hops cost more than
+     * SQLite itself, so it runs a synchronous transaction over its own prepared statements. Everything else
+     * goes through `db`.
+     */
+    readonly sqlite: SqliteDatabase.Database | null = null,
   ) {}
 
   /** Opens, checks and migrates the store; throws with one clear line when it cannot. */
@@ -47,8 +54,12 @@ export class StoreConnection {
     await this.db.destroy();
   }
 
-  static forDialect(db: Kysely<FlowcastDatabase>, dialect: StoreDialect): StoreConnection {
-    return new StoreConnection(db, dialect);
+  static forDialect(
+    db: Kysely<FlowcastDatabase>,
+    dialect: StoreDialect,
+    sqlite: SqliteDatabase.Database | null = null,
+  ): StoreConnection {
+    return new StoreConnection(db, dialect, sqlite);
   }
 }
 
@@ -64,6 +75,7 @@ function openSqlite(path: string): StoreConnection {
   return StoreConnection.forDialect(
     new Kysely({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }),
     'sqlite',
+    database,
   );
 }
 
@@ -72,7 +84,7 @@ const STATEMENT_CACHE_SIZE = 256;
 
 /**
  * Kysely's SQLite driver prepares every query anew, and preparing costs more than running these small
- * statements. The queries are few and repeat (the event log's append is the same four statements each
+ * statements. The queries are few and repeat (reads of the event log are the same few statements each
  * time), so keep the prepared statements. Safe because better-sqlite3 runs each statement to completion
  * synchronously: one is never used by two queries at once.
  */

@@ -25,13 +25,6 @@ export function redactUrl(url: string): string {
   return redacted.length > 300 ? `${redacted.slice(0, 300)}…` : redacted;
 }
 
-const STREAM_PATH = /^\/api\/workflows\/[^/]+\/stream(\?|$)/;
-
-/** A request for a workflow's event stream (long-lived; some per-request machinery is skipped for it). */
-export function isStreamRequest(req: IncomingMessage): boolean {
-  return req.method === 'GET' && STREAM_PATH.test(req.url ?? '');
-}
-
 /** The process's one pino logger: JSON lines on stdout. */
 export function createLogger(config: Pick<FlowcastConfig, 'logLevel'>): Logger {
   return pino({ level: config.logLevel });
@@ -75,9 +68,8 @@ export class PinoLoggerService implements LoggerService {
 }
 
 /**
- * One line per request when it completes (method, URL with credentials redacted, status, time). Streams
- * and the health probe are left out: a stream's lifetime is not a request time, and a per-request child
- * logger would be kept alive for as long as the stream is open.
+ * One line per request when it completes (method, URL with credentials redacted, status, time). The health
+ * probe is left out. (Event streams never reach Express: StreamRequestHandler serves them ahead of it.)
  */
 export function requestLogger(
   logger: Logger,
@@ -97,7 +89,7 @@ export function requestLogger(
     },
   });
   return (req, res, next) => {
-    if (req.url === '/api/health' || isStreamRequest(req)) {
+    if (req.url === '/api/health') {
       next();
       return;
     }

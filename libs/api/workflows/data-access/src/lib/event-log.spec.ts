@@ -1,5 +1,4 @@
 import { Logger } from '@nestjs/common';
-import type { Subscription } from 'rxjs';
 import type { StoreConnection } from '@flowcast/api-core';
 import {
   foldWorkflow,
@@ -88,11 +87,14 @@ const range = (from: number, to: number) => Array.from({ length: to - from + 1 }
 /** Collects every batch the hub publishes for a workflow until the returned stop() is called. */
 function collect(hub: WorkflowHub, workflowId: string, onBatch?: (batch: PublishedBatch) => void) {
   const batches: PublishedBatch[] = [];
-  const subscription: Subscription = hub.listen(workflowId).subscribe((batch) => {
-    batches.push(batch);
-    onBatch?.(batch);
-  });
-  return { batches, stop: () => subscription.unsubscribe() };
+  const listener = {
+    receive(batch: PublishedBatch) {
+      batches.push(batch);
+      onBatch?.(batch);
+    },
+  };
+  hub.listen(workflowId, listener);
+  return { batches, stop: () => hub.unlisten(workflowId, listener) };
 }
 
 describe.each(STORE_KINDS)('EventLog on a real %s store', (kind) => {

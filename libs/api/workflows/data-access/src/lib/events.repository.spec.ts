@@ -127,6 +127,87 @@ describe.each(STORE_KINDS)('EventsRepository on a real %s store', (kind) => {
     expect(await workflows.findView(seed.id)).toStrictEqual(first.view);
   });
 
+  it('leaves the whole workflow row as it was when refusing a stale append, queue mark included', async () => {
+    const seed = await insertWorkflow(workflows);
+    await workflows.markQueued(seed.id, TS);
+    const first = rowsFrom(seed, 1, 2);
+    await events.append(seed.id, 0, first.rows, first.view);
+    const readRow = () =>
+      t.store.db.selectFrom('workflows').selectAll().where('id', '=', seed.id).executeTakeFirstOrThrow();
+    const before = await readRow();
+    const stale = rowsFrom(seed, 1, 3);
+    const running = { ...stale.view, status: 'running' as const, name: 'Stale' };
+    await expect(events.append(seed.id, 1, stale.rows, running)).rejects.toBeInstanceOf(
+      ConcurrentAppendError,
+    );
+    expect(await readRow()).toStrictEqual(before);
+    expect(before).toMatchObject({ last_seq: 2, status: 'pending', queued_at: TS });
+    expect(await t.storedIds(seed.id)).toEqual([1, 2]);
+  });
+
+  it('stamps updated_at with the time of the append, as an ISO string', async () => {
+    const seed = await insertWorkflow(workflows, { createdAt: '2020-01-01T00:00:00.000Z' });
+    const before = new Date().toISOString();
+    const { rows, view } = rowsFrom(seed, 1, 1);
+    await events.append(seed.id, 0, rows, view);
+    const { updated_at } = await t.store.db
+      .selectFrom('workflows')
+      .select('updated_at')
+      .where('id', '=', seed.id)
+      .executeTakeFirstOrThrow();
+    expect(updated_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(updated_at >= before && updated_at <= new Date().toISOString()).toBe(true);
+  });
+
+  if (kind === 'sqlite') {
+    it('exposes the raw SQLite database and stores integer columns with integer storage class', async () => {
+      const sqlite = t.store.sqlite;
+      if (!sqlite) throw new Error('a SQLite store exposes its database');
+      const seed = await insertWorkflow(workflows);
+      const { rows, view } = rowsFrom(seed, 1, 3);
+      await events.append(seed.id, 0, rows, view);
+      const classes = sqlite
+        .prepare<[string], Record<string, string>>(
+          `select typeof(e.seq) as seq, typeof(e.lines) as lines, typeof(e.data) as data,
+                  typeof(w.last_seq) as last_seq, typeof(w.updated_at) as updated_at, typeof(w.state) as state
+             from events e join workflows w on w.id = e.workflow_id where e.workflow_id = ?`,
+        )
+        .all(seed.id);
+      expect(classes).toHaveLength(3);
+      for (const row of classes) {
+        expect(row).toEqual({
+          seq: 'integer',
+          lines: 'integer',
+          data: 'text',
+          last_seq: 'integer',
+          updated_at: 'text',
+          state: 'text',
+        });
+      }
+    });
+
+    it('waits for a Kysely transaction that holds the connection instead of nesting inside it', async () => {
+      const seed = await insertWorkflow(workflows);
+      const { rows, view } = rowsFrom(seed, 1, 2);
+      let appended: Promise<void> | undefined;
+      await expect(
+        t.store.db.transaction().execute(async (trx) => {
+          await trx.updateTable('workflows').set({ name: 'Doomed' }).where('id', '=', seed.id).execute();
+          appended = events.append(seed.id, 0, rows, view);
+          await new Promise((resolve) => setTimeout(resolve, 10));
+          throw new Error('roll back');
+        }),
+      ).rejects.toThrow('roll back');
+      await appended;
+      expect(await t.storedIds(seed.id)).toEqual([1, 2]);
+      expect(await workflows.findView(seed.id)).toStrictEqual(view);
+    });
+  } else {
+    it('has no raw SQLite database on PostgreSQL', () => {
+      expect(t.store.sqlite).toBeNull();
+    });
+  }
+
   it('refuses with ConcurrentAppendError for a workflow that does not exist', async () => {
     const missing = newWorkflowId();
     const { rows, view } = rowsFrom({ ...(await insertWorkflow(workflows)), id: missing }, 1, 1);

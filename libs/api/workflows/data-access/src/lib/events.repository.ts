@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { Database, Statement } from 'better-sqlite3';
 import { EventsTable, StoreConnection } from '@flowcast/api-core';
 import type { WorkflowDetail } from '@flowcast/shared-contract';
 import { ConcurrentAppendError } from './workflow-errors';
@@ -14,8 +15,37 @@ export interface EventRow {
 /** Rows per INSERT statement: well under SQLite's bound-parameter limit. */
 const INSERT_CHUNK = 500;
 
+/** Same columns and WHERE as the Kysely update in `append`; the second also clears the queue mark. */
+const UPDATE_SQL =
+  'update "workflows" set "last_seq" = ?, "state" = ?, "status" = ?, "name" = ?, "updated_at" = ?' +
+  ' where "id" = ? and "last_seq" = ?';
+const UPDATE_DEQUEUE_SQL =
+  'update "workflows" set "last_seq" = ?, "state" = ?, "status" = ?, "name" = ?, "updated_at" = ?,' +
+  ' "queued_at" = null where "id" = ? and "last_seq" = ?';
+const INSERT_SQL =
+  'insert into "events" ("workflow_id", "seq", "type", "data", "lines") values (?, ?, ?, ?, ?)';
+
+type UpdateParams = [
+  lastSeq: number,
+  state: string,
+  status: string,
+  name: string,
+  updatedAt: string,
+  id: string,
+  expectedLastSeq: number,
+];
+type InsertParams = [workflowId: string, seq: number, type: string, data: string, lines: number];
+
+/** The append as one synchronous better-sqlite3 transaction over statements prepared once. */
+interface SqliteAppend {
+  database: Database;
+  run: (update: UpdateParams, dequeue: boolean, rows: EventsTable[], workflowId: string) => void;
+}
+
 @Injectable()
 export class EventsRepository {
+  private sqliteAppend: SqliteAppend | null = null;
+
   constructor(@Inject(StoreConnection) private readonly store: StoreConnection) {}
 
   /**
@@ -30,6 +60,22 @@ export class EventsRepository {
     view: WorkflowDetail,
   ): Promise<void> {
     const newLastSeq = expectedLastSeq + rows.length;
+    const sqlite = this.store.sqlite;
+    // SQLite: the hottest write path skips Kysely (see StoreConnection.sqlite). Not while a Kysely transaction
+    // holds the connection (none does today): ours would nest inside it as a savepoint, so take the queue.
+    if (sqlite && !sqlite.inTransaction) {
+      const update: UpdateParams = [
+        newLastSeq,
+        JSON.stringify(view),
+        view.status,
+        view.name,
+        new Date().toISOString(),
+        workflowId,
+        expectedLastSeq,
+      ];
+      this.sqliteAppendFor(sqlite).run(update, view.status !== 'pending', rows, workflowId);
+      return;
+    }
     await this.store.db.transaction().execute(async (trx) => {
       const result = await trx
         .updateTable('workflows')
@@ -52,6 +98,24 @@ export class EventsRepository {
           .execute();
       }
     });
+  }
+
+  private sqliteAppendFor(database: Database): SqliteAppend {
+    if (this.sqliteAppend?.database === database) return this.sqliteAppend;
+    const update: Statement<UpdateParams> = database.prepare(UPDATE_SQL);
+    const updateDequeue: Statement<UpdateParams> = database.prepare(UPDATE_DEQUEUE_SQL);
+    const insert: Statement<InsertParams> = database.prepare(INSERT_SQL);
+    // Throwing inside rolls the transaction back: nothing of a refused append is written.
+    const run = database.transaction(
+      (params: UpdateParams, dequeue: boolean, rows: EventsTable[], workflowId: string) => {
+        if ((dequeue ? updateDequeue : update).run(...params).changes !== 1) {
+          throw new ConcurrentAppendError(workflowId);
+        }
+        for (const row of rows) insert.run(row.workflow_id, row.seq, row.type, row.data, row.lines);
+      },
+    );
+    this.sqliteAppend = { database, run };
+    return this.sqliteAppend;
   }
 
   /** Events with seq > afterSeq, oldest first. */

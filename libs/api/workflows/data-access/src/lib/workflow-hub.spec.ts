@@ -1,4 +1,4 @@
-import { WorkflowHub, type PublishedBatch } from './workflow-hub';
+import { type BatchListener, WorkflowHub, type PublishedBatch } from './workflow-hub';
 
 function batch(workflowId: string, firstId: number, lastId = firstId, terminal = false): PublishedBatch {
   const events = Array.from({ length: lastId - firstId + 1 }, (_, i) => ({
@@ -10,61 +10,71 @@ function batch(workflowId: string, firstId: number, lastId = firstId, terminal =
   return { workflowId, events, frames, bytes: frames.length, firstId, lastId, terminal };
 }
 
-describe('WorkflowHub', () => {
-  it('creates no channel until someone subscribes', () => {
-    const hub = new WorkflowHub();
-    const stream = hub.listen('wf_a');
-    expect(hub.channelCount).toBe(0);
-    const subscription = stream.subscribe();
-    expect(hub.channelCount).toBe(1);
-    subscription.unsubscribe();
-  });
+/** A listener that records what it receives (and may act on it). */
+function recorder(onReceive?: (batch: PublishedBatch) => void): BatchListener & { seen: PublishedBatch[] } {
+  const seen: PublishedBatch[] = [];
+  return {
+    seen,
+    receive(received) {
+      seen.push(received);
+      onReceive?.(received);
+    },
+  };
+}
 
+const firstIds = (listener: { seen: PublishedBatch[] }) => listener.seen.map((x) => x.firstId);
+
+describe('WorkflowHub', () => {
   it('delivers each batch, in publish order, to every listener of that workflow and no other', () => {
     const hub = new WorkflowHub();
-    const a1: number[] = [];
-    const a2: number[] = [];
-    const b: number[] = [];
-    const subs = [
-      hub.listen('wf_a').subscribe((x) => a1.push(x.firstId)),
-      hub.listen('wf_a').subscribe((x) => a2.push(x.firstId)),
-      hub.listen('wf_b').subscribe((x) => b.push(x.firstId)),
-    ];
+    const [a1, a2, b] = [recorder(), recorder(), recorder()];
+    hub.listen('wf_a', a1);
+    hub.listen('wf_a', a2);
+    hub.listen('wf_b', b);
     hub.publish(batch('wf_a', 1, 2));
     hub.publish(batch('wf_b', 1));
     hub.publish(batch('wf_a', 3));
-    expect(a1).toEqual([1, 3]);
-    expect(a2).toEqual([1, 3]);
-    expect(b).toEqual([1]);
-    subs.forEach((s) => s.unsubscribe());
+    expect(firstIds(a1)).toEqual([1, 3]);
+    expect(firstIds(a2)).toEqual([1, 3]);
+    expect(firstIds(b)).toEqual([1]);
   });
 
   it('hands listeners the very batch object that was published (serialised once for everyone)', () => {
     const hub = new WorkflowHub();
-    const seen: PublishedBatch[] = [];
-    const subs = [1, 2].map(() => hub.listen('wf_a').subscribe((x) => seen.push(x)));
+    const listeners = [recorder(), recorder()];
+    listeners.forEach((listener) => hub.listen('wf_a', listener));
     const published = batch('wf_a', 1);
     hub.publish(published);
-    expect(seen).toHaveLength(2);
-    expect(seen[0]).toBe(published);
-    expect(seen[1]).toBe(published);
-    subs.forEach((s) => s.unsubscribe());
+    expect(listeners[0].seen).toEqual([published]);
+    expect(listeners[0].seen[0]).toBe(published);
+    expect(listeners[1].seen[0]).toBe(published);
   });
 
-  it('drops a workflow’s channel when its last listener unsubscribes, and only then', () => {
+  it('adds a listener once however often it listens', () => {
     const hub = new WorkflowHub();
-    const first = hub.listen('wf_a').subscribe();
-    const second = hub.listen('wf_a').subscribe();
-    const other = hub.listen('wf_b').subscribe();
+    const listener = recorder();
+    hub.listen('wf_a', listener);
+    hub.listen('wf_a', listener);
+    hub.publish(batch('wf_a', 1));
+    expect(firstIds(listener)).toEqual([1]);
+  });
+
+  it('drops a workflow’s channel when its last listener leaves, and only then', () => {
+    const hub = new WorkflowHub();
+    const [first, second, other] = [recorder(), recorder(), recorder()];
+    hub.listen('wf_a', first);
+    hub.listen('wf_a', second);
+    hub.listen('wf_b', other);
     expect(hub.channelCount).toBe(2);
-    first.unsubscribe();
+    hub.unlisten('wf_a', first);
+    hub.unlisten('wf_a', first); // twice: nothing more happens
     expect(hub.channelCount).toBe(2);
     expect(hub.hasListeners('wf_a')).toBe(true);
-    second.unsubscribe();
+    hub.unlisten('wf_a', second);
     expect(hub.channelCount).toBe(1);
     expect(hub.hasListeners('wf_a')).toBe(false);
     expect(hub.hasListeners('wf_b')).toBe(true);
-    other.unsubscribe();
+    hub.unlisten('wf_b', other);
     expect(hub.channelCount).toBe(0);
   });
 
@@ -77,43 +87,52 @@ describe('WorkflowHub', () => {
 
   it('gives a listener that comes back after the channel was dropped the batches published from then on', () => {
     const hub = new WorkflowHub();
-    hub.listen('wf_a').subscribe().unsubscribe();
+    const listener = recorder();
+    hub.listen('wf_a', listener);
+    hub.unlisten('wf_a', listener);
     hub.publish(batch('wf_a', 1));
-    const seen: number[] = [];
-    const again = hub.listen('wf_a').subscribe((x) => seen.push(x.firstId));
+    hub.listen('wf_a', listener);
     hub.publish(batch('wf_a', 2));
-    expect(seen).toEqual([2]);
-    again.unsubscribe();
+    expect(firstIds(listener)).toEqual([2]);
+    hub.unlisten('wf_a', listener);
     expect(hub.channelCount).toBe(0);
   });
 
   it('keeps delivering to the others when one listener leaves from inside its own handler', () => {
     const hub = new WorkflowHub();
-    const seen: string[] = [];
-    const leaving = hub.listen('wf_a').subscribe((x) => {
-      seen.push(`leaving ${x.firstId}`);
-      leaving.unsubscribe();
-    });
-    const staying = hub.listen('wf_a').subscribe((x) => seen.push(`staying ${x.firstId}`));
+    const leaving = recorder(() => hub.unlisten('wf_a', leaving));
+    const staying = recorder();
+    hub.listen('wf_a', leaving);
+    hub.listen('wf_a', staying);
     hub.publish(batch('wf_a', 1));
     hub.publish(batch('wf_a', 2));
-    expect(seen).toEqual(['leaving 1', 'staying 1', 'staying 2']);
+    expect(firstIds(leaving)).toEqual([1]);
+    expect(firstIds(staying)).toEqual([1, 2]);
     expect(hub.channelCount).toBe(1);
-    staying.unsubscribe();
-    expect(hub.channelCount).toBe(0);
   });
 
-  it('leaves no channel behind when a listener ends its own subscription on the terminal batch', () => {
+  it('leaves no channel behind when the last listener leaves on the terminal batch', () => {
     const hub = new WorkflowHub();
-    const ids: number[] = [];
-    const subscription = hub.listen('wf_a').subscribe((x) => {
-      ids.push(x.lastId);
-      if (x.terminal) subscription.unsubscribe();
-    });
+    const listener = recorder((x) => x.terminal && hub.unlisten('wf_a', listener));
+    hub.listen('wf_a', listener);
     hub.publish(batch('wf_a', 1, 3));
     hub.publish(batch('wf_a', 4, 4, true));
     hub.publish(batch('wf_a', 5));
-    expect(ids).toEqual([3, 4]);
+    expect(listener.seen.map((x) => x.lastId)).toEqual([3, 4]);
     expect(hub.channelCount).toBe(0);
+  });
+
+  it('still delivers to the other listeners when one throws', () => {
+    const hub = new WorkflowHub();
+    const failing = recorder(() => {
+      throw new Error('boom');
+    });
+    const fine = recorder();
+    hub.listen('wf_a', failing);
+    hub.listen('wf_a', fine);
+    hub.publish(batch('wf_a', 1));
+    hub.publish(batch('wf_a', 2));
+    expect(firstIds(failing)).toEqual([1, 2]);
+    expect(firstIds(fine)).toEqual([1, 2]);
   });
 });

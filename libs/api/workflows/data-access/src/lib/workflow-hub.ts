@@ -1,5 +1,4 @@
-import { Injectable } from '@nestjs/common';
-import { Observable, Subject } from 'rxjs';
+import { Injectable, Logger } from '@nestjs/common';
 import type { StoredEventType } from '@flowcast/shared-contract';
 
 /** One stored event, serialised to its SSE frame once for every subscriber. */
@@ -23,37 +22,50 @@ export interface PublishedBatch {
   terminal: boolean;
 }
 
+/** Receives a workflow's batches, synchronously, in publish order. */
+export interface BatchListener {
+  receive(batch: PublishedBatch): void;
+}
+
 /**
- * Per-workflow fan-out of stored events. A workflow's Subject exists only while someone listens: it is
- * created by the first listener and completed and dropped when the last one leaves, so a finished workflow
- * or an abandoned page never leaves one behind.
+ * Per-workflow fan-out of stored events: a Set of listeners per workflow, called directly (no Observable
+ * chain per subscriber: with thousands of streams on one workflow, the fan-out loop is the hot path). A
+ * workflow's Set exists only while someone listens, so a finished workflow or an abandoned page never leaves
+ * one behind. A listener that throws is logged and skipped; the others still get the batch.
  */
 @Injectable()
 export class WorkflowHub {
-  private readonly channels = new Map<string, Subject<PublishedBatch>>();
+  private readonly logger = new Logger(WorkflowHub.name);
+  private readonly channels = new Map<string, Set<BatchListener>>();
 
   /** Only the event log calls this, after the batch is stored. */
   publish(batch: PublishedBatch): void {
-    this.channels.get(batch.workflowId)?.next(batch);
+    const listeners = this.channels.get(batch.workflowId);
+    if (!listeners) return;
+    for (const listener of listeners) {
+      try {
+        listener.receive(batch);
+      } catch (error) {
+        this.logger.error(`A listener of ${batch.workflowId} failed: ${(error as Error).message}`);
+      }
+    }
   }
 
-  listen(workflowId: string): Observable<PublishedBatch> {
-    return new Observable<PublishedBatch>((subscriber) => {
-      let channel = this.channels.get(workflowId);
-      if (!channel) {
-        channel = new Subject<PublishedBatch>();
-        this.channels.set(workflowId, channel);
-      }
-      const subscription = channel.subscribe(subscriber);
-      const subject = channel;
-      return () => {
-        subscription.unsubscribe();
-        if (!subject.observed && this.channels.get(workflowId) === subject) {
-          this.channels.delete(workflowId);
-          subject.complete();
-        }
-      };
-    });
+  /** Adds a listener (once; adding it again changes nothing). */
+  listen(workflowId: string, listener: BatchListener): void {
+    let listeners = this.channels.get(workflowId);
+    if (!listeners) {
+      listeners = new Set();
+      this.channels.set(workflowId, listeners);
+    }
+    listeners.add(listener);
+  }
+
+  /** Removes a listener; safe from inside its own `receive` and for one that is not listening. */
+  unlisten(workflowId: string, listener: BatchListener): void {
+    const listeners = this.channels.get(workflowId);
+    if (!listeners?.delete(listener)) return;
+    if (listeners.size === 0) this.channels.delete(workflowId);
   }
 
   /** Workflows with at least one listener (for metrics and leak checks). */
@@ -62,6 +74,6 @@ export class WorkflowHub {
   }
 
   hasListeners(workflowId: string): boolean {
-    return this.channels.get(workflowId)?.observed ?? false;
+    return this.channels.has(workflowId);
   }
 }

@@ -5,6 +5,7 @@ import { StoreConnection } from '@flowcast/api-core';
 import {
   EventLog,
   EventsRepository,
+  type PublishedBatch,
   WorkflowHub,
   WorkflowsRepository,
 } from '@flowcast/api-workflows-data-access';
@@ -302,15 +303,18 @@ describe('WorkflowRun (simulated agents, real SQLite event log)', () => {
       agents: [simulated('agent-1', { durationMs: 60_000, progressMessages: 600 })],
     });
     const firstLine = deferred();
-    const subscription = hub.listen(run.id).subscribe((batch) => {
-      if (batch.events.some((event) => event.type === 'agent:progress')) firstLine.resolve();
-    });
+    const listener = {
+      receive: (batch: PublishedBatch) => {
+        if (batch.events.some((event) => event.type === 'agent:progress')) firstLine.resolve();
+      },
+    };
+    hub.listen(run.id, listener);
     const began = performance.now();
     const execution = run.execute();
     await firstLine.promise;
     run.stop('cancelled');
     await execution;
-    subscription.unsubscribe();
+    hub.unlisten(run.id, listener);
     // Far less than the agent's minute; the last progress line may take up to its one-second window.
     expect(performance.now() - began).toBeLessThan(5_000);
     const { view } = await finished(run, seed);

@@ -7,7 +7,7 @@ import { DemoSeeder } from './demo-seeder';
 import { MetricsController } from './metrics/metrics.controller';
 import { WorkflowMetrics } from './metrics/workflow-metrics';
 import { StreamRegistry } from './stream/stream-registry';
-import { WorkflowStreamController } from './stream/workflow-stream.controller';
+import { StreamRequestHandler } from './stream/stream-request-handler';
 import { WorkflowStreamService } from './stream/workflow-stream.service';
 import { WorkflowErrorsFilter } from './workflow-errors.filter';
 import { WorkflowsController } from './workflows.controller';
@@ -15,15 +15,16 @@ import { WorkflowsService } from './workflows.service';
 
 @Module({
   imports: [AuthModule, WorkflowsDataAccessModule, WorkflowsEngineModule],
-  controllers: [WorkflowsController, WorkflowStreamController, MetricsController],
+  controllers: [WorkflowsController, MetricsController],
   providers: [
     WorkflowsService,
     WorkflowStreamService,
+    StreamRequestHandler,
     StreamRegistry,
     DemoSeeder,
     WorkflowMetrics,
     { provide: APP_FILTER, useClass: WorkflowErrorsFilter },
   ],
-  exports: [StreamRegistry, WorkflowsService],
+  exports: [StreamRegistry, StreamRequestHandler, WorkflowsService],
 })
 export class WorkflowsFeatureModule {}

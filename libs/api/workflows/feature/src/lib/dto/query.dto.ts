@@ -41,16 +41,3 @@ export class EventPageQueryDto {
   @Max(PAGE_LIMIT.max)
   readonly limit?: number;
 }
-
-/** Stream options; a malformed lastEventId is not an error but a reset (CONTRACT §4), so it stays text. */
-export class StreamQueryDto {
-  @IsOptional()
-  @IsString()
-  @MaxLength(100)
-  readonly lastEventId?: string;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(1_000)
-  readonly types?: string;
-}

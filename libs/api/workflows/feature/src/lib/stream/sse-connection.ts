@@ -1,6 +1,11 @@
 import type { ServerResponse } from 'node:http';
-import type { Observable, Subscription } from 'rxjs';
-import { commentFrame, PublishedBatch, retryFrame } from '@flowcast/api-workflows-data-access';
+import {
+  type BatchListener,
+  commentFrame,
+  type PublishedBatch,
+  retryFrame,
+  type WorkflowHub,
+} from '@flowcast/api-workflows-data-access';
 import type { TypeFilter } from '@flowcast/shared-contract';
 
 export interface StreamSettings {
@@ -25,14 +30,14 @@ export interface ConnectionEvents {
  * the response: after the close grace of a finished workflow, with a `retry:` line when the server ends it
  * early, or at once when the client reads too slowly to keep its queue under `maxBufferBytes`.
  */
-export class SseConnection {
+export class SseConnection implements BatchListener {
   lastWriteAt = performance.now();
   heartbeats = 0;
   /** Id of the last event written (or announced by the snapshot); later writes skip anything not newer. */
   lastId = 0;
   private held: PublishedBatch[] | null = null;
   private heldEvents = 0;
-  private subscription: Subscription | undefined;
+  private hub: WorkflowHub | null = null;
   private closeTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private closeReason: CloseReason = 'client';
@@ -72,11 +77,12 @@ export class SseConnection {
     );
   }
 
-  /** Subscribes to live events, holding them back until `goLive()`. */
-  listen(batches: Observable<PublishedBatch>): void {
+  /** Listens to the workflow's live events, holding them back until `goLive()`. */
+  listen(hub: WorkflowHub): void {
+    if (this.closed) return;
     this.held = [];
-    this.subscription = batches.subscribe({ next: (batch) => this.receive(batch) });
-    if (this.closed) this.subscription.unsubscribe();
+    this.hub = hub;
+    hub.listen(this.workflowId, this);
   }
 
   /** Writes what was held back (only events newer than `lastId`) and from now on writes events as they come. */
@@ -154,7 +160,8 @@ export class SseConnection {
     this.cleanup();
   }
 
-  private receive(batch: PublishedBatch): void {
+  /** A batch from the hub: written now, or held while the replay or snapshot is being written. */
+  receive(batch: PublishedBatch): void {
     if (this.held) {
       this.held.push(batch);
       this.heldEvents += batch.events.length;
@@ -189,7 +196,7 @@ export class SseConnection {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.closeTimer);
-    this.subscription?.unsubscribe();
+    this.hub?.unlisten(this.workflowId, this);
     this.held = null;
     this.events.onClose(this, this.closeReason);
   }

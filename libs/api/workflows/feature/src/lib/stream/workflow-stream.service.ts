@@ -97,7 +97,7 @@ export class WorkflowStreamService {
     const connection = this.registry.admit(res, request.workflowId, request.principal, filter);
     this.registry.counters.resumes.replayed++;
     connection.begin();
-    if (!finished) connection.listen(this.hub.listen(request.workflowId));
+    if (!finished) connection.listen(this.hub);
     connection.lastId = after;
     const sawEnd = await this.replay(connection, request.workflowId, filter);
     connection.goLive();
@@ -123,7 +123,7 @@ export class WorkflowStreamService {
     }
     let view = current;
     if (!isTerminalStatus(current.status)) {
-      connection.listen(this.hub.listen(request.workflowId));
+      connection.listen(this.hub);
       // Read again now that live events are held: everything after this view's id will reach the connection.
       view = (await this.workflows.findView(request.workflowId)) ?? current;
     }
