@@ -163,22 +163,27 @@ export class EventLog {
     writer.view = view;
     if (terminal) this.writers.delete(workflowId);
 
-    const published: PublishedEvent[] = rows.map((row) => ({
+    // Frames are built once for every listener, and not at all when nobody listens.
+    if (this.hub.hasListeners(workflowId)) this.publish(workflowId, rows, firstSeq, terminal);
+    group.forEach((item, index) => item.resolve(results[index]));
+  }
+
+  private publish(workflowId: string, rows: EventsTable[], firstId: number, terminal: boolean): void {
+    const events: PublishedEvent[] = rows.map((row) => ({
       id: row.seq,
       type: row.type as PublishedEvent['type'],
       frame: eventFrame(row.type, row.data, row.seq),
     }));
-    const frames = published.map((event) => event.frame).join('');
+    const frames = events.map((event) => event.frame).join('');
     this.hub.publish({
       workflowId,
-      events: published,
+      events,
       frames,
       bytes: Buffer.byteLength(frames),
-      firstId: firstSeq,
-      lastId: seq,
+      firstId,
+      lastId: rows[rows.length - 1].seq,
       terminal,
     });
-    group.forEach((item, index) => item.resolve(results[index]));
   }
 
   private async writerFor(workflowId: string): Promise<Writer> {

@@ -6,6 +6,7 @@ import {
   type WorkflowDetail,
 } from '@flowcast/shared-contract';
 import { EventsRepository } from './events.repository';
+import { eventFrame } from './sse-frame';
 import {
   insertWorkflow,
   newWorkflowId,
@@ -274,6 +275,45 @@ describe.each(STORE_KINDS)('EventsRepository on a real %s store', (kind) => {
       expect((await events.readAfter(seed.id, 28, 100)).map((row) => row.seq)).toEqual([29, 30]);
       expect(await events.readAfter(seed.id, 30, 100)).toEqual([]);
       expect(await events.readAfter(newWorkflowId(), 0, 100)).toEqual([]);
+    });
+
+    it('readFramesAfter gives a page as the exact SSE frames eventFrame builds, with its last id', async () => {
+      const rows = await events.readAfter(seed.id, 10, 5);
+      expect(await events.readFramesAfter(seed.id, 10, 5)).toEqual({
+        frames: rows.map((row) => eventFrame(row.type, row.data, row.seq)).join(''),
+        count: 5,
+        lastSeq: 15,
+        terminal: false,
+      });
+      expect(await events.readFramesAfter(seed.id, 30, 5)).toEqual({
+        frames: '',
+        count: 0,
+        lastSeq: 30,
+        terminal: false,
+      });
+      expect((await events.readFramesAfter(newWorkflowId(), 0, 5)).count).toBe(0);
+    });
+
+    it('readFramesAfter says whether the page holds the terminal event, and keeps text byte for byte', async () => {
+      const done = await insertWorkflow(workflows);
+      const data = JSON.stringify({ message: 'naïve ✓ 🚀 "quoted" \\ end', workflowId: done.id, ts: TS });
+      await events.append(
+        done.id,
+        0,
+        [
+          { workflow_id: done.id, seq: 1, type: 'log:created', data, lines: 1 },
+          { workflow_id: done.id, seq: 2, type: 'workflow:completed', data: '{}', lines: 0 },
+        ],
+        { ...done, status: 'completed', lastEventId: 2 },
+      );
+      const page = await events.readFramesAfter(done.id, 0, 10);
+      expect(page).toEqual({
+        frames: eventFrame('log:created', data, 1) + eventFrame('workflow:completed', '{}', 2),
+        count: 2,
+        lastSeq: 2,
+        terminal: true,
+      });
+      expect((await events.readFramesAfter(done.id, 0, 1)).terminal).toBe(false);
     });
 
     it('readLogEventsAfter returns only events that hold log lines', async () => {

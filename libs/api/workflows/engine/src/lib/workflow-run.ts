@@ -23,7 +23,7 @@ export interface WorkflowRunOptions {
 
 const BUDGET_WARNING_PERCENT = 80;
 /** A runner is paused while this many of its log lines wait to be stored, and resumed at half of it. */
-const BACKLOG_MAX_LINES = 20_000;
+const BACKLOG_MAX_LINES = 5_000;
 const BACKLOG_RESUME_LINES = BACKLOG_MAX_LINES / 2;
 const RESOLVED = Promise.resolve();
 const PROGRESS_INTERVAL_MS = 1_000;

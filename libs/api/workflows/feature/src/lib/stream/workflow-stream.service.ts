@@ -151,19 +151,32 @@ export class WorkflowStreamService {
   ): Promise<boolean> {
     let sawEnd = false;
     for (;;) {
-      const rows = await this.events.readAfter(workflowId, connection.lastId, REPLAY_PAGE);
-      if (rows.length === 0 || !connection.isOpen) return sawEnd;
-      let chunk = '';
-      let count = 0;
-      for (const row of rows) {
-        sawEnd ||= isTerminalEventType(row.type);
-        if (filter !== null && !filter(row.type)) continue;
-        chunk += eventFrame(row.type, row.data, row.seq);
-        count++;
+      let count: number;
+      let written: number;
+      let chunk: string;
+      if (filter === null) {
+        // Unfiltered (the common case): the page's frames come from the store ready-made.
+        const page = await this.events.readFramesAfter(workflowId, connection.lastId, REPLAY_PAGE);
+        ({ count, frames: chunk } = page);
+        written = count;
+        sawEnd ||= page.terminal;
+        if (count > 0) connection.lastId = page.lastSeq;
+      } else {
+        const rows = await this.events.readAfter(workflowId, connection.lastId, REPLAY_PAGE);
+        count = rows.length;
+        written = 0;
+        chunk = '';
+        for (const row of rows) {
+          sawEnd ||= isTerminalEventType(row.type);
+          if (!filter(row.type)) continue;
+          chunk += eventFrame(row.type, row.data, row.seq);
+          written++;
+        }
+        if (count > 0) connection.lastId = rows[count - 1].seq;
       }
-      connection.lastId = rows[rows.length - 1].seq;
-      if (count > 0 && !connection.write(chunk, count)) await connection.drained();
-      if (rows.length < REPLAY_PAGE) return sawEnd;
+      if (count === 0 || !connection.isOpen) return sawEnd;
+      if (written > 0 && !connection.write(chunk, written)) await connection.drained();
+      if (count < REPLAY_PAGE) return sawEnd;
     }
   }
 
