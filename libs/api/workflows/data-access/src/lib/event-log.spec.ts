@@ -305,14 +305,16 @@ describe.each(STORE_KINDS)('EventLog on a real %s store', (kind) => {
     const seed = await insertWorkflow(w.workflows);
     await w.log.append(seed.id, [line('one')]);
     const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
-    const append = jest.spyOn(w.events, 'append').mockRejectedValueOnce(new Error('disk I/O error'));
+    const stopFailing = await t.failEventsContaining('FAIL-ME');
     try {
-      await expect(w.log.append(seed.id, [line('two'), line('three')])).rejects.toThrow('disk I/O error');
+      await expect(w.log.append(seed.id, [line('two'), line('three FAIL-ME')])).rejects.toThrow(
+        'disk I/O error',
+      );
       expect(logged).toHaveBeenCalledWith(expect.stringContaining('disk I/O error'));
       const [four] = await w.log.append(seed.id, [line('four')]);
       expect(four.id).toBe(2);
     } finally {
-      append.mockRestore();
+      await stopFailing();
       logged.mockRestore();
     }
     const stored = await readAll(w.events, seed.id);
@@ -320,6 +322,34 @@ describe.each(STORE_KINDS)('EventLog on a real %s store', (kind) => {
       [1, 'one'],
       [2, 'four'],
     ]);
+  });
+
+  it('stores the other workflows of a tick when the store refuses one of them', async () => {
+    const [a, b, c] = await Promise.all([1, 2, 3].map(() => insertWorkflow(w.workflows)));
+    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const stopFailing = await t.failEventsContaining('FAIL-ME');
+    let outcomes: PromiseSettledResult<StoredEvent[]>[];
+    try {
+      outcomes = await Promise.allSettled([
+        w.log.append(a.id, [line('a1')]),
+        w.log.append(b.id, [line('b1 FAIL-ME')]),
+        w.log.append(c.id, [line('c1'), line('c2')]),
+      ]);
+    } finally {
+      await stopFailing();
+      logged.mockRestore();
+    }
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(await t.storedIds(a.id)).toEqual([1]);
+    expect(await t.storedIds(b.id)).toEqual([]);
+    expect(await t.storedIds(c.id)).toEqual([1, 2]);
+    const [next] = await w.log.append(b.id, [line('b2')]);
+    expect(next.id).toBe(1);
+    for (const view of [a, b, c]) {
+      expect(await w.workflows.findView(view.id)).toStrictEqual(
+        foldWorkflow(view, await readAll(w.events, view.id)),
+      );
+    }
   });
 
   it('counts the events and transactions it committed, and not those that failed', async () => {
@@ -332,11 +362,11 @@ describe.each(STORE_KINDS)('EventLog on a real %s store', (kind) => {
     ]);
     await w.log.append(seed.id, [line('d')]);
     const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
-    const append = jest.spyOn(w.events, 'append').mockRejectedValueOnce(new Error('disk I/O error'));
+    const stopFailing = await t.failEventsContaining('FAIL-ME');
     try {
-      await expect(w.log.append(seed.id, [line('lost')])).rejects.toThrow('disk I/O error');
+      await expect(w.log.append(seed.id, [line('lost FAIL-ME')])).rejects.toThrow('disk I/O error');
     } finally {
-      append.mockRestore();
+      await stopFailing();
       logged.mockRestore();
     }
     await expect(w.log.append(newWorkflowId(), [line('nowhere')])).rejects.toBeInstanceOf(
@@ -375,6 +405,13 @@ describe.each(STORE_KINDS)('EventLog on a real %s store', (kind) => {
             if (error instanceof ConcurrentAppendError) conflicts++;
             throw error;
           }
+        });
+        // Appends committed together report refusals per request instead of throwing.
+        const originalAll = events.appendAll.bind(events);
+        jest.spyOn(events, 'appendAll').mockImplementation(async (requests) => {
+          const outcomes = await originalAll(requests);
+          conflicts += outcomes.filter((outcome) => outcome instanceof ConcurrentAppendError).length;
+          return outcomes;
         });
       }
     });

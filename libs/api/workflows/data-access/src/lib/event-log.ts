@@ -8,7 +8,7 @@ import {
   StoredEvent,
   WorkflowDetail,
 } from '@flowcast/shared-contract';
-import { EventsRepository } from './events.repository';
+import { type AppendRequest, EventsRepository } from './events.repository';
 import { eventFrame } from './sse-frame';
 import { PublishedEvent, WorkflowHub } from './workflow-hub';
 import { ConcurrentAppendError, WorkflowNotFoundError } from './workflow-errors';
@@ -24,21 +24,48 @@ interface Writer {
   view: WorkflowDetail;
 }
 
+/** A group of appends numbered and folded, ready to store. */
+interface Prepared {
+  workflowId: string;
+  writer: Writer;
+  group: PendingAppend[];
+  request: AppendRequest;
+  results: StoredEvent[][];
+  terminal: boolean;
+}
+
+/** Events per group: bounds a transaction's size when a flood has queued up. */
+const MAX_BATCH_EVENTS = 2_000;
+
+/** Whole appends gathered up to MAX_BATCH_EVENTS per group (an append is never split across groups). */
+function groupsOf(pending: PendingAppend[]): PendingAppend[][] {
+  const groups: PendingAppend[][] = [];
+  let start = 0;
+  while (start < pending.length) {
+    let end = start;
+    let count = 0;
+    do {
+      count += pending[end].events.length;
+      end++;
+    } while (end < pending.length && count + pending[end].events.length <= MAX_BATCH_EVENTS);
+    groups.push(pending.slice(start, end));
+    start = end;
+  }
+  return groups;
+}
+
 /** Running totals since start, read by the metrics scrape (plain numbers: nothing costly per event). */
 export interface EventLogCounters {
   /** Events committed to the store. */
   eventsStored: number;
-  /** Transactions that committed them (one per workflow per flush, at most MAX_BATCH_EVENTS each). */
+  /** Groups they were stored in (one per workflow per flush, at most MAX_BATCH_EVENTS events each). */
   batchesStored: number;
 }
 
-/** Events per transaction: bounds a transaction's size when a flood has queued up. */
-const MAX_BATCH_EVENTS = 2_000;
-
 /**
- * The durable event log: persist, then publish. Appends made in the same tick are stored in one
- * transaction per workflow (ids assigned inside it, gap-free), the reducer's new state is stored with them,
- * and only then are the events serialised once and handed to the hub.
+ * The durable event log: persist, then publish. Appends made in the same tick are stored together (one
+ * commit for all workflows on SQLite; ids assigned inside it, gap-free, with the reducer's new state), and
+ * only then are the events serialised once and handed to the hub.
  */
 @Injectable()
 export class EventLog {
@@ -90,7 +117,7 @@ export class EventLog {
       while (this.queue.size > 0) {
         const work = this.queue;
         this.queue = new Map();
-        for (const [workflowId, pending] of work) await this.flushWorkflow(workflowId, pending);
+        await this.storeAll(work);
       }
     } finally {
       this.flushing = false;
@@ -98,46 +125,83 @@ export class EventLog {
     }
   }
 
-  private async flushWorkflow(workflowId: string, pending: PendingAppend[]): Promise<void> {
-    let start = 0;
-    while (start < pending.length) {
-      // Group whole appends up to MAX_BATCH_EVENTS (an append is never split across transactions).
-      let end = start;
-      let count = 0;
-      do {
-        count += pending[end].events.length;
-        end++;
-      } while (end < pending.length && count + pending[end].events.length <= MAX_BATCH_EVENTS);
-      const group = pending.slice(start, end);
+  /**
+   * Every workflow's first group of pending appends is committed together (one commit for the tick, where
+   * the store allows it; see EventsRepository.appendAll). A group that was refused, and any further group of
+   * a workflow (a flood beyond MAX_BATCH_EVENTS), is then stored on its own, in order, with retries.
+   */
+  private async storeAll(work: Map<string, PendingAppend[]>): Promise<void> {
+    const first: Prepared[] = [];
+    const rest: [string, PendingAppend[][]][] = [];
+    for (const [workflowId, pending] of work) {
+      const groups = groupsOf(pending);
+      let writer: Writer;
       try {
-        await this.store(workflowId, group);
+        writer = await this.writerFor(workflowId);
       } catch (error) {
-        if (!(error instanceof WorkflowNotFoundError)) {
-          this.logger.error(`Could not store events of ${workflowId}: ${(error as Error).message}`);
-        }
-        for (const item of group) item.reject(error);
+        for (const group of groups) this.fail(workflowId, group, error);
+        continue;
       }
-      start = end;
+      first.push(this.prepare(workflowId, writer, groups[0]));
+      if (groups.length > 1) rest.push([workflowId, groups.slice(1)]);
     }
+    const outcomes = first.length > 0 ? await this.events.appendAll(first.map((item) => item.request)) : [];
+    const refused: Prepared[] = [];
+    first.forEach((item, index) => {
+      const error = outcomes[index];
+      if (error === null) this.committed(item);
+      else if (error instanceof ConcurrentAppendError) refused.push(item);
+      else {
+        this.writers.delete(item.workflowId);
+        this.fail(item.workflowId, item.group, error);
+      }
+    });
+    // Another process wrote to these since their state was cached: reload and number them again.
+    for (const item of refused) {
+      this.writers.delete(item.workflowId);
+      await this.storeGroup(item.workflowId, item.group);
+    }
+    for (const [workflowId, groups] of rest) {
+      for (const group of groups) await this.storeGroup(workflowId, group);
+    }
+  }
+
+  private async storeGroup(workflowId: string, group: PendingAppend[]): Promise<void> {
+    try {
+      await this.store(workflowId, group);
+    } catch (error) {
+      this.fail(workflowId, group, error);
+    }
+  }
+
+  private fail(workflowId: string, group: PendingAppend[], error: unknown): void {
+    if (!(error instanceof WorkflowNotFoundError)) {
+      this.logger.error(`Could not store events of ${workflowId}: ${(error as Error).message}`);
+    }
+    for (const item of group) item.reject(error);
   }
 
   private async store(workflowId: string, group: PendingAppend[]): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       const writer = await this.writerFor(workflowId);
+      const prepared = this.prepare(workflowId, writer, group);
+      const { expectedLastSeq, rows, view } = prepared.request;
       try {
-        await this.storeWith(workflowId, writer, group);
-        return;
+        await this.events.append(workflowId, expectedLastSeq, rows, view);
       } catch (error) {
         // Another process wrote since we cached the state: reload and number the events again.
         this.writers.delete(workflowId);
         if (!(error instanceof ConcurrentAppendError) || attempt >= 2) throw error;
+        continue;
       }
+      this.committed(prepared);
+      return;
     }
   }
 
-  private async storeWith(workflowId: string, writer: Writer, group: PendingAppend[]): Promise<void> {
+  /** Numbers the group's events after the writer's last id and folds them into the state they lead to. */
+  private prepare(workflowId: string, writer: Writer, group: PendingAppend[]): Prepared {
     const ts = new Date().toISOString();
-    const firstSeq = writer.view.lastEventId + 1;
     let view = writer.view;
     let seq = writer.view.lastEventId;
     let terminal = false;
@@ -157,14 +221,26 @@ export class EventLog {
       }
       results.push(stored);
     }
-    await this.events.append(workflowId, firstSeq - 1, rows, view);
-    this.counters.eventsStored += rows.length;
-    this.counters.batchesStored++;
-    writer.view = view;
-    if (terminal) this.writers.delete(workflowId);
+    return {
+      workflowId,
+      writer,
+      group,
+      request: { workflowId, expectedLastSeq: writer.view.lastEventId, rows, view },
+      results,
+      terminal,
+    };
+  }
 
+  /** The group is durable: remember its state, publish it, resolve its appends. */
+  private committed({ workflowId, writer, group, request, results, terminal }: Prepared): void {
+    this.counters.eventsStored += request.rows.length;
+    this.counters.batchesStored++;
+    writer.view = request.view;
+    if (terminal) this.writers.delete(workflowId);
     // Frames are built once for every listener, and not at all when nobody listens.
-    if (this.hub.hasListeners(workflowId)) this.publish(workflowId, rows, firstSeq, terminal);
+    if (this.hub.hasListeners(workflowId)) {
+      this.publish(workflowId, request.rows, request.expectedLastSeq + 1, terminal);
+    }
     group.forEach((item, index) => item.resolve(results[index]));
   }
 

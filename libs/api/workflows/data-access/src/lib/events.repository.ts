@@ -68,6 +68,16 @@ type InsertParams = [workflowId: string, seq: number, type: string, data: string
 interface SqliteAppend {
   database: Database;
   run: (update: UpdateParams, dequeue: boolean, rows: EventsTable[], workflowId: string) => void;
+  /** Runs `work` in one transaction; appends run inside it become savepoints of it. */
+  together: (work: () => void) => void;
+}
+
+/** One append, for `appendAll`. */
+export interface AppendRequest {
+  workflowId: string;
+  expectedLastSeq: number;
+  rows: EventsTable[];
+  view: WorkflowDetail;
 }
 
 @Injectable()
@@ -93,16 +103,7 @@ export class EventsRepository {
     // SQLite: the hottest write path skips Kysely (see StoreConnection.sqlite). Not while a Kysely transaction
     // holds the connection (none does today): ours would nest inside it as a savepoint, so take the queue.
     if (sqlite && !sqlite.inTransaction) {
-      const update: UpdateParams = [
-        newLastSeq,
-        JSON.stringify(view),
-        view.status,
-        view.name,
-        new Date().toISOString(),
-        workflowId,
-        expectedLastSeq,
-      ];
-      this.sqliteAppendFor(sqlite).run(update, view.status !== 'pending', rows, workflowId);
+      this.appendSqlite(sqlite, { workflowId, expectedLastSeq, rows, view });
       return;
     }
     await this.store.db.transaction().execute(async (trx) => {
@@ -129,6 +130,57 @@ export class EventsRepository {
     });
   }
 
+  /**
+   * Several appends (of different workflows, or one workflow's consecutive ones, in order) committed
+   * together. On SQLite: one transaction, each append in a savepoint of its own, so a refused append
+   * (ConcurrentAppendError) is undone alone and the others are stored — one commit instead of one each.
+   * Elsewhere: one transaction each. Resolves, per request, with null (stored) or the error that refused it.
+   */
+  async appendAll(requests: AppendRequest[]): Promise<unknown[]> {
+    const sqlite = this.store.sqlite;
+    if (sqlite && !sqlite.inTransaction) {
+      const outcomes: unknown[] = requests.map(() => null);
+      try {
+        this.sqliteAppendFor(sqlite).together(() => {
+          requests.forEach((request, index) => {
+            try {
+              this.appendSqlite(sqlite, request);
+            } catch (error) {
+              outcomes[index] = error;
+            }
+          });
+        });
+      } catch (error) {
+        // The commit itself failed: none of it is stored.
+        return requests.map(() => error);
+      }
+      return outcomes;
+    }
+    const outcomes: unknown[] = [];
+    for (const { workflowId, expectedLastSeq, rows, view } of requests) {
+      try {
+        await this.append(workflowId, expectedLastSeq, rows, view);
+        outcomes.push(null);
+      } catch (error) {
+        outcomes.push(error);
+      }
+    }
+    return outcomes;
+  }
+
+  private appendSqlite(sqlite: Database, { workflowId, expectedLastSeq, rows, view }: AppendRequest): void {
+    const update: UpdateParams = [
+      expectedLastSeq + rows.length,
+      JSON.stringify(view),
+      view.status,
+      view.name,
+      new Date().toISOString(),
+      workflowId,
+      expectedLastSeq,
+    ];
+    this.sqliteAppendFor(sqlite).run(update, view.status !== 'pending', rows, workflowId);
+  }
+
   private sqliteAppendFor(database: Database): SqliteAppend {
     if (this.sqliteAppend?.database === database) return this.sqliteAppend;
     const update: Statement<UpdateParams> = database.prepare(UPDATE_SQL);
@@ -143,7 +195,8 @@ export class EventsRepository {
         for (const row of rows) insert.run(row.workflow_id, row.seq, row.type, row.data, row.lines);
       },
     );
-    this.sqliteAppend = { database, run };
+    const together = database.transaction((work: () => void) => work());
+    this.sqliteAppend = { database, run, together };
     return this.sqliteAppend;
   }
 

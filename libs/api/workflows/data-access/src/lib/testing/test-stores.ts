@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
+import { sql } from 'kysely';
 import { Client } from 'pg';
 import { StoreConnection } from '@flowcast/api-core';
 import { seedWorkflow, type WorkflowDefinition, type WorkflowDetail } from '@flowcast/shared-contract';
@@ -35,6 +36,11 @@ export interface TestStore {
   openAnother(): Promise<StoreConnection>;
   /** The stored event ids of a workflow, read on an independent connection at the moment of the call. */
   storedIds(workflowId: string): Promise<number[]>;
+  /**
+   * Makes the store itself refuse (a trigger raising "disk I/O error") every event whose data contains
+   * `marker`, until the returned function is called: a real failed write, inside the real transaction.
+   */
+  failEventsContaining(marker: string): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -61,6 +67,17 @@ async function openSqlite(): Promise<TestStore> {
       return other;
     },
     storedIds: async (workflowId) => selectIds.all(workflowId).map((row) => row.seq),
+    failEventsContaining: async (marker) => {
+      await sql
+        .raw(
+          `create trigger flowcast_test_fail before insert on events when new.data like '%${marker}%' ` +
+            `begin select raise(abort, 'disk I/O error'); end`,
+        )
+        .execute(store.db);
+      return async () => {
+        await sql.raw('drop trigger flowcast_test_fail').execute(store.db);
+      };
+    },
     close: async () => {
       reader.close();
       for (const other of others) await other.close();
@@ -108,6 +125,23 @@ async function openPostgres(): Promise<TestStore> {
         [workflowId],
       );
       return result.rows.map((row) => row.seq);
+    },
+    failEventsContaining: async (marker) => {
+      await sql
+        .raw(
+          `create function flowcast_test_fail() returns trigger language plpgsql as $$ begin ` +
+            `if new.data like '%${marker}%' then raise exception 'disk I/O error'; end if; return new; end $$`,
+        )
+        .execute(store.db);
+      await sql
+        .raw(
+          'create trigger flowcast_test_fail before insert on events for each row execute function flowcast_test_fail()',
+        )
+        .execute(store.db);
+      return async () => {
+        await sql.raw('drop trigger flowcast_test_fail on events').execute(store.db);
+        await sql.raw('drop function flowcast_test_fail()').execute(store.db);
+      };
     },
     close: async () => {
       await reader.end();
