@@ -85,6 +85,28 @@ describe('FlowcastMetrics', () => {
     expect(text).toContain('# TYPE flowcast_nodejs_heap_size_used_bytes gauge');
   });
 
+  it('reports the event loop delay itself, not the sampling period, and resets it on every scrape', async () => {
+    const value = (text: string, stat: string) =>
+      Number(samples(text, `flowcast_nodejs_eventloop_lag_${stat}_seconds`)[0]?.split(' ')[1]);
+    await metrics.render(); // starts a fresh window
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    const idle = await metrics.render();
+    // The raw histogram reads ≥ 0.2 s here (its 200 ms sampling period); the delay of an idle loop is small.
+    expect(value(idle, 'p50')).toBeLessThan(0.1);
+    expect(value(idle, 'min')).toBeGreaterThanOrEqual(0);
+    // (Node drops the first interval after a reset, so block a little after the scrape.)
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    const blockUntil = performance.now() + 350;
+    while (performance.now() < blockUntil) {
+      // a blocked event loop
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const blocked = await metrics.render();
+    expect(value(blocked, 'max')).toBeGreaterThanOrEqual(0.1);
+    expect(value(blocked, 'max')).toBeLessThan(1);
+    expect(samples(blocked, 'flowcast_nodejs_eventloop_lag_p99_seconds')).toHaveLength(1);
+  });
+
   it('keeps its own registry: two instances in one process do not collide, the global one stays empty', async () => {
     const other = new FlowcastMetrics();
     try {
