@@ -155,6 +155,36 @@ describe('GET /api/workflows/:id/stream', () => {
     expect(badFilter.body.fields[0].field).toBe('types');
   });
 
+  it('refuses unknown, repeated or over-long query options by name, and takes only GET', async () => {
+    const workflow = await api.create({ name: 'query', agents: [simulatedAgent('a')] });
+    const path = `/api/workflows/${workflow.id}/stream`;
+    const unknown = await api.request<{ fields: { field: string; errors: string[] }[] }>(
+      'GET',
+      `${path}?since=3`,
+    );
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.fields).toEqual([{ field: 'since', errors: ['since is not an allowed field'] }]);
+    const twice = await api.request<{ fields: { field: string }[] }>(
+      'GET',
+      `${path}?lastEventId=1&lastEventId=2`,
+    );
+    expect(twice.status).toBe(400);
+    expect(twice.body.fields.map((field) => field.field)).toEqual(['lastEventId']);
+    const long = await api.request('GET', `${path}?types=${'x'.repeat(1_001)}`);
+    expect(long.status).toBe(400);
+    for (const method of ['POST', 'HEAD', 'DELETE']) {
+      expect({ method, status: (await api.request(method, path)).status }).toEqual({ method, status: 404 });
+    }
+    // Matched as the router matched it: a trailing slash, any letter case.
+    const slash = open(`${path}/`);
+    await slash.waitFor((r) => r.events.length >= 2);
+    slash.close();
+    const upper = open(`/API/Workflows/${workflow.id}/STREAM`);
+    await upper.waitFor((r) => r.events.length >= 2);
+    expect(upper.events[0].event).toBe('workflow:state');
+    upper.close();
+  });
+
   it('keeps only the requested types live and in replay, snapshot events always included', async () => {
     const workflow = await api.create({
       name: 'filter',
