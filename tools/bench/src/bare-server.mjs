@@ -63,17 +63,30 @@ process.on('message', (message) => {
     nextId = id;
     for (const res of ch.clients) res.write(frame);
   } else if (message.cmd === 'run') {
-    // Emit ratePerSec events a second on every channel for durationMs, as a workflow printing timestamps would.
-    const timer = setInterval(() => {
+    // Emit ratePerSec events a second on every channel for durationMs, as a workflow printing timestamps
+    // would. With `independent`, each channel has its own timer starting at a random phase, as separate
+    // workflows (separate processes) do; otherwise all channels emit in one tick.
+    const emit = (names) => {
       const emitAt = performance.timeOrigin + performance.now();
-      for (const name of message.channels) {
+      for (const name of names) {
         const ch = channel(name);
         const frame = frameFor(name, ch.log.length + 1, emitAt);
         ch.log.push(frame);
         for (const res of ch.clients) res.write(frame);
       }
-    }, 1000 / message.ratePerSec);
-    setTimeout(() => clearInterval(timer), message.durationMs);
+    };
+    const period = 1000 / message.ratePerSec;
+    const timers = [];
+    if (message.independent) {
+      for (const name of message.channels) {
+        const start = setTimeout(
+          () => timers.push(setInterval(() => emit([name]), period)),
+          Math.random() * period,
+        );
+        timers.push(start);
+      }
+    } else timers.push(setInterval(() => emit(message.channels), period));
+    setTimeout(() => timers.forEach((timer) => clearInterval(timer)), message.durationMs);
   } else if (message.cmd === 'fill') {
     const ch = channel(message.channel);
     for (let i = 0; i < message.count; i++) ch.log.push(frameFor(message.channel, ch.log.length + 1, 0));

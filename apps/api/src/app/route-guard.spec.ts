@@ -170,6 +170,11 @@ describe('the global access guard, over real HTTP', () => {
     expect(discovered).toEqual(dispatched);
   });
 
+  it('has one request listener once listening: the stream handler in front of Express, nothing beside it', () => {
+    // Another listener would see every request too (a stream request answered twice).
+    expect(app.getHttpServer().listeners('request')).toHaveLength(1);
+  });
+
   it('leaves open exactly the health check and the login', () => {
     expect(routes.filter((route) => route.isPublic).map(key)).toEqual([...OPEN_ROUTES].sort());
   });

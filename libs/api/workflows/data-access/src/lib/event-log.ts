@@ -135,17 +135,21 @@ export class EventLog {
     const rest: [string, PendingAppend[][]][] = [];
     for (const [workflowId, pending] of work) {
       const groups = groupsOf(pending);
-      let writer: Writer;
       try {
-        writer = await this.writerFor(workflowId);
+        first.push(this.prepare(workflowId, await this.writerFor(workflowId), groups[0]));
       } catch (error) {
+        // No such workflow (or an event the reducer refuses): only this workflow's appends fail.
         for (const group of groups) this.fail(workflowId, group, error);
         continue;
       }
-      first.push(this.prepare(workflowId, writer, groups[0]));
       if (groups.length > 1) rest.push([workflowId, groups.slice(1)]);
     }
-    const outcomes = first.length > 0 ? await this.events.appendAll(first.map((item) => item.request)) : [];
+    let outcomes: unknown[];
+    try {
+      outcomes = first.length > 0 ? await this.events.appendAll(first.map((item) => item.request)) : [];
+    } catch (error) {
+      outcomes = first.map(() => error);
+    }
     const refused: Prepared[] = [];
     first.forEach((item, index) => {
       const error = outcomes[index];
