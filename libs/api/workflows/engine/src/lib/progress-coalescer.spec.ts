@@ -10,10 +10,12 @@ interface Delivery {
 }
 
 /** A coalescer whose deliveries are recorded with the (fake) time they happened at. */
-function recording(intervalMs = INTERVAL) {
+function recording(intervalMs = INTERVAL, graceMs = 0) {
   const deliveries: Delivery[] = [];
-  const coalescer = new ProgressCoalescer<string>(intervalMs, (key, value) =>
-    deliveries.push({ key, value, at: performance.now() }),
+  const coalescer = new ProgressCoalescer<string>(
+    intervalMs,
+    (key, value) => deliveries.push({ key, value, at: performance.now() }),
+    graceMs,
   );
   const values = (key: string) => deliveries.filter((d) => d.key === key).map((d) => d.value);
   return { coalescer, deliveries, values };
@@ -116,51 +118,104 @@ describe('ProgressCoalescer', () => {
     expect(values('k')).toEqual(['a', 'b']);
   });
 
-  it('sends at most one value per key per interval and always the last value of each window (any schedule)', () => {
-    fc.assert(
-      fc.property(
-        fc.array(
-          fc.record({ key: fc.constantFrom('a', 'b', 'c'), gap: fc.integer({ min: 0, max: 2_500 }) }),
-          { minLength: 1, maxLength: 60 },
-        ),
-        (pushes) => {
-          const { coalescer, deliveries } = recording();
-          const pushed: Delivery[] = [];
-          pushes.forEach(({ key, gap }, index) => {
-            jest.advanceTimersByTime(gap);
-            const value = `${key}${index}`;
-            pushed.push({ key, value, at: performance.now() });
-            coalescer.push(key, value);
-          });
-          jest.advanceTimersByTime(INTERVAL);
-          for (const key of ['a', 'b', 'c']) {
-            const sent = deliveries.filter((d) => d.key === key);
-            const all = pushed.filter((p) => p.key === key);
-            // At most one per interval.
-            for (let i = 1; i < sent.length; i++)
-              expect(sent[i].at - sent[i - 1].at).toBeGreaterThanOrEqual(INTERVAL);
-            // The last value pushed always arrives, and is the last one sent.
-            expect(sent.at(-1)?.value).toBe(all.at(-1)?.value);
-            // Values arrive in push order, never before they were pushed, and none is invented.
-            const order = sent.map((d) => all.findIndex((p) => p.value === d.value));
-            expect(order.every((index, i) => index >= 0 && (i === 0 || index > order[i - 1]))).toBe(true);
-            sent.forEach((d, i) => expect(d.at).toBeGreaterThanOrEqual(all[order[i]].at));
-            // Whatever a delivery superseded was pushed while that key's window was closed.
-            for (const [i, p] of all.entries()) {
-              if (sent.some((d) => d.value === p.value)) continue;
-              const next = all[i + 1];
-              expect(next).toBeDefined();
-              const lastBefore = sent.filter((d) => d.at <= p.at).at(-1);
-              expect(lastBefore).toBeDefined();
-              expect(p.at - (lastBefore as Delivery).at).toBeLessThan(INTERVAL);
-            }
-          }
-          coalescer.dispose();
-        },
-      ),
-      { numRuns: 100 },
-    );
+  it('with a grace, sends a value whose window is over together with the next one, then holds that one', () => {
+    const { coalescer, deliveries } = recording(INTERVAL, 500);
+    coalescer.push('k', 'a'); // t=0, delivered
+    jest.advanceTimersByTime(500);
+    coalescer.push('k', 'b'); // held: its window ends at t=1000
+    jest.advanceTimersByTime(497);
+    coalescer.push('k', 'c'); // t=997, still inside the window: replaces b
+    jest.advanceTimersByTime(400);
+    expect(deliveries.map((d) => d.value)).toEqual(['a']); // t=1397: the window is over, within the grace
+    coalescer.push('k', 'd'); // c goes now, with d's push; d is held until t=2397 (+ grace)
+    expect(deliveries.map((d) => [d.value, d.at])).toEqual([
+      ['a', 0],
+      ['c', 1_397],
+    ]);
+    jest.advanceTimersByTime(1_499);
+    expect(deliveries).toHaveLength(2);
+    jest.advanceTimersByTime(1);
+    expect(deliveries.map((d) => [d.value, d.at])).toEqual([
+      ['a', 0],
+      ['c', 1_397],
+      ['d', 2_897],
+    ]);
   });
+
+  it('with a grace and nothing more pushed, sends the last value at its window’s end plus the grace', () => {
+    const { coalescer, deliveries } = recording(INTERVAL, 500);
+    coalescer.push('k', 'a');
+    coalescer.push('k', 'b');
+    jest.advanceTimersByTime(1_499);
+    expect(deliveries.map((d) => d.value)).toEqual(['a']);
+    jest.advanceTimersByTime(1);
+    expect(deliveries.map((d) => [d.value, d.at])).toEqual([
+      ['a', 0],
+      ['b', 1_500],
+    ]);
+  });
+
+  it('with a grace, flush still delivers as soon as the window is over', async () => {
+    const { coalescer, deliveries } = recording(INTERVAL, 500);
+    coalescer.push('k', 'a');
+    coalescer.push('k', 'b');
+    const flushed = coalescer.flush('k');
+    await jest.advanceTimersByTimeAsync(1_000);
+    await flushed;
+    expect(deliveries.map((d) => [d.value, d.at])).toEqual([
+      ['a', 0],
+      ['b', 1_000],
+    ]);
+  });
+
+  it.each([0, 500])(
+    'sends at most one value per key per interval and always the last value of each window (any schedule, grace %i ms)',
+    (grace) => {
+      fc.assert(
+        fc.property(
+          fc.array(
+            fc.record({ key: fc.constantFrom('a', 'b', 'c'), gap: fc.integer({ min: 0, max: 2_500 }) }),
+            { minLength: 1, maxLength: 60 },
+          ),
+          (pushes) => {
+            const { coalescer, deliveries } = recording(INTERVAL, grace);
+            const pushed: Delivery[] = [];
+            pushes.forEach(({ key, gap }, index) => {
+              jest.advanceTimersByTime(gap);
+              const value = `${key}${index}`;
+              pushed.push({ key, value, at: performance.now() });
+              coalescer.push(key, value);
+            });
+            jest.advanceTimersByTime(INTERVAL + grace);
+            for (const key of ['a', 'b', 'c']) {
+              const sent = deliveries.filter((d) => d.key === key);
+              const all = pushed.filter((p) => p.key === key);
+              // At most one per interval.
+              for (let i = 1; i < sent.length; i++)
+                expect(sent[i].at - sent[i - 1].at).toBeGreaterThanOrEqual(INTERVAL);
+              // The last value pushed always arrives, and is the last one sent.
+              expect(sent.at(-1)?.value).toBe(all.at(-1)?.value);
+              // Values arrive in push order, never before they were pushed, and none is invented.
+              const order = sent.map((d) => all.findIndex((p) => p.value === d.value));
+              expect(order.every((index, i) => index >= 0 && (i === 0 || index > order[i - 1]))).toBe(true);
+              sent.forEach((d, i) => expect(d.at).toBeGreaterThanOrEqual(all[order[i]].at));
+              // Whatever a delivery superseded was pushed while that key's window was closed.
+              for (const [i, p] of all.entries()) {
+                if (sent.some((d) => d.value === p.value)) continue;
+                const next = all[i + 1];
+                expect(next).toBeDefined();
+                const lastBefore = sent.filter((d) => d.at <= p.at).at(-1);
+                expect(lastBefore).toBeDefined();
+                expect(p.at - (lastBefore as Delivery).at).toBeLessThan(INTERVAL);
+              }
+            }
+            coalescer.dispose();
+          },
+        ),
+        { numRuns: 100 },
+      );
+    },
+  );
 
   describe('flush', () => {
     it('resolves at once when nothing is pending', async () => {

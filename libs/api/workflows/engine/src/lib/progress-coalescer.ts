@@ -1,6 +1,8 @@
 /**
  * Lets through at most one value per key per interval; the last value of every window is always
- * delivered, at the window's end (never dropped, never early).
+ * delivered (never dropped, never early): at the window's end, or — with a grace — at the moment the key's
+ * next value comes, if that is within `graceMs` of the window's end, so that both go out in the same tick
+ * (one commit, one write to every stream) instead of one tick each.
  */
 export class ProgressCoalescer<T> {
   private readonly lastSent = new Map<string, number>();
@@ -9,20 +11,25 @@ export class ProgressCoalescer<T> {
   constructor(
     private readonly intervalMs: number,
     private readonly send: (key: string, value: T) => void,
+    private readonly graceMs = 0,
   ) {}
 
   push(key: string, value: T): void {
     const waiting = this.pending.get(key);
     if (waiting) {
-      waiting.value = value;
-      return;
+      if (this.waitFor(key) > 0) {
+        waiting.value = value; // still inside its window: the newer value replaces it
+        return;
+      }
+      // Its window is over (its timer is waiting out the grace): it goes now, and this value starts anew.
+      this.fire(key);
     }
     const wait = this.waitFor(key);
     if (wait <= 0) {
       this.deliver(key, value);
       return;
     }
-    const timer = setTimeout(() => this.fire(key), Math.ceil(wait));
+    const timer = setTimeout(() => this.fire(key), Math.ceil(wait + this.graceMs));
     this.pending.set(key, { value, timer });
   }
 
@@ -52,6 +59,7 @@ export class ProgressCoalescer<T> {
     const wait = this.waitFor(key);
     if (wait > 0) {
       // Timers may fire a hair early; never let two values through inside one interval.
+      clearTimeout(waiting.timer);
       waiting.timer = setTimeout(() => this.fire(key), Math.ceil(wait));
       return;
     }

@@ -27,6 +27,11 @@ const BACKLOG_MAX_LINES = 5_000;
 const BACKLOG_RESUME_LINES = BACKLOG_MAX_LINES / 2;
 const RESOLVED = Promise.resolve();
 const PROGRESS_INTERVAL_MS = 1_000;
+/**
+ * How long past its window a coalesced value waits for the agent's next line, so that the two are stored
+ * and written together (one commit, one write per stream) instead of one after the other.
+ */
+const PROGRESS_GRACE_MS = 500;
 
 /** Money is summed in floating point; keep it to micro-dollars so that 0.1 + 0.2 reads 0.3. */
 const roundCost = (value: number): number => Math.round(value * 1e6) / 1e6;
@@ -48,8 +53,10 @@ export class WorkflowRun {
 
   constructor(private readonly options: WorkflowRunOptions) {
     this.logs = new LogSink(options.logBatchThreshold, (event) => this.emitEvent(event));
-    this.progress = new ProgressCoalescer(PROGRESS_INTERVAL_MS, (agentName, { message, level }) =>
-      this.emit('agent:progress', { agentName, message, level }),
+    this.progress = new ProgressCoalescer(
+      PROGRESS_INTERVAL_MS,
+      (agentName, { message, level }) => this.emit('agent:progress', { agentName, message, level }),
+      PROGRESS_GRACE_MS,
     );
     this.costUpdates = new ProgressCoalescer(PROGRESS_INTERVAL_MS, (_key, totalCost) =>
       this.emit('workflow:running', { totalCost }),
