@@ -9,6 +9,7 @@ describe('matchStreamRoute', () => {
     [`/api/workflows/${ID}/stream/`, ''],
     [`/API/Workflows/${ID}/Stream`, ''],
     [`/api/workflows/${ID}/stream?types=log:*&lastEventId=4`, 'types=log%3A*&lastEventId=4'],
+    [`http://example.com:3000/api/workflows/${ID}/stream?types=log:*`, 'types=log%3A*'],
   ])('takes GET %s', (url, query) => {
     const match = matchStreamRoute('GET', url);
     expect(match?.rawId).toBe(ID);
@@ -23,6 +24,8 @@ describe('matchStreamRoute', () => {
     ['GET', `/api/workflows/${ID}/streams`],
     ['GET', `/api/workflows/${ID}/stream/more`],
     ['GET', `/x/api/workflows/${ID}/stream`],
+    ['GET', `http://example.com/x/api/workflows/${ID}/stream`],
+    ['GET', '*'],
   ])('leaves %s %s to Express', (method, url) => {
     expect(matchStreamRoute(method, url)).toBeNull();
   });

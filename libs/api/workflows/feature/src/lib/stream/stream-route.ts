@@ -18,8 +18,18 @@ export function matchStreamRoute(
   url: string | undefined,
 ): StreamRouteMatch | null {
   if (method !== 'GET' || url === undefined) return null;
-  const match = STREAM_PATH.exec(url);
+  const match = STREAM_PATH.exec(url.startsWith('/') ? url : originForm(url));
   return match ? { rawId: match[1], query: new URLSearchParams(match[2] ?? '') } : null;
+}
+
+/** `http://host/path?query` (the absolute form a client may send, RFC 9112 §3.2.2) as `/path?query`. */
+function originForm(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return parsed.pathname + parsed.search;
+  } catch {
+    return url;
+  }
 }
 
 /** A path segment decoded; a malformed escape gives back the segment as it is (which no id check passes). */
