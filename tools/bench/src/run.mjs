@@ -24,6 +24,12 @@ const FANOUT = (args.find((arg) => arg.startsWith('--fanout=')) ?? '')
   .split(',')
   .filter(Boolean)
   .map(Number);
+// --repeat=3 runs every scenario 3 times (the servers alternating) and keeps, per scenario and server, the
+// run with the median of its main figure; gaps, duplicates and errors are summed over every run.
+const REPEAT = Math.max(
+  1,
+  Number((args.find((arg) => arg.startsWith('--repeat=')) ?? '--repeat=1').slice(9)) || 1,
+);
 const ADMIN_PASSWORD = 'bench-admin-password';
 const CLK_TCK = 100;
 
@@ -620,19 +626,23 @@ async function main() {
     if (ONLY.length > 0 && !ONLY.includes(name)) continue;
     // Replay and ingest measure the store at its hardest: one stored event per line (no log batching).
     const flowcastEnv = ['replay', 'ingest'].includes(name) ? { LOG_BATCH_THRESHOLD: '1000000000' } : {};
-    for (const start of [() => startFlowcast(flowcastEnv), startBare]) {
-      if (name === 'ingest' && start === startBare) continue;
-      const server = await start();
-      log(`${name} on ${server.name}`);
-      try {
-        for (const row of await run(server)) results.push({ server: server.name, ...row });
-      } catch (error) {
-        results.push({ server: server.name, scenario: name, error: error.message });
-        log(`${name} on ${server.name} failed: ${error.message}`);
-      } finally {
-        await server.stop();
+    const runs = [];
+    for (let round = 1; round <= REPEAT; round++) {
+      for (const start of [() => startFlowcast(flowcastEnv), startBare]) {
+        if (name === 'ingest' && start === startBare) continue;
+        const server = await start();
+        log(`${name} on ${server.name}${REPEAT > 1 ? ` (run ${round} of ${REPEAT})` : ''}`);
+        try {
+          for (const row of await run(server)) runs.push({ server: server.name, ...row });
+        } catch (error) {
+          runs.push({ server: server.name, scenario: name, error: error.message });
+          log(`${name} on ${server.name} failed: ${error.message}`);
+        } finally {
+          await server.stop();
+        }
       }
     }
+    results.push(...medianRuns(runs));
   }
   const table = render(results);
   process.stdout.write(`\n${table}\n`);
@@ -657,6 +667,43 @@ async function main() {
   log(`wrote ${file}`);
 }
 
+/** The figure a run is ranked by when --repeat picks the median one. */
+function mainFigure(row) {
+  return (
+    row.cpuMicrosPerEvent ??
+    row.eventsPerSec ??
+    row.storedPerSec ??
+    row.secondsToAllSnapshots ??
+    row.rssPerConnection ??
+    0
+  );
+}
+
+/** Per scenario and server, the run with the median main figure; gaps, duplicates and errors of all runs. */
+function medianRuns(runs) {
+  const groups = new Map();
+  for (const row of runs) {
+    const key = `${row.scenario}\u0000${row.server}`;
+    groups.set(key, [...(groups.get(key) ?? []), row]);
+  }
+  return [...groups.values()].map((group) => {
+    if (group.length === 1) return group[0];
+    const ranked = [...group].sort((a, b) => mainFigure(a) - mainFigure(b));
+    const sum = (field) =>
+      group.some((row) => row[field] !== undefined)
+        ? group.reduce((total, row) => total + (row[field] ?? 0), 0)
+        : undefined;
+    return {
+      ...ranked[Math.floor((ranked.length - 1) / 2)],
+      gaps: sum('gaps'),
+      duplicates: sum('duplicates'),
+      errors: sum('errors'),
+      runs: group.length,
+      range: [mainFigure(ranked[0]), mainFigure(ranked.at(-1))],
+    };
+  });
+}
+
 const MB = (bytes) => (bytes === undefined ? '' : `${(bytes / 1e6).toFixed(0)} MB`);
 const KB = (bytes) => (bytes === undefined ? '' : `${(bytes / 1024).toFixed(1)} KB`);
 
@@ -670,6 +717,7 @@ function render(results) {
       r.storedPerSec !== undefined ? `${r.storedPerSec} stored/s` : '',
       r.secondsToAllSnapshots !== undefined ? `all snapshots in ${r.secondsToAllSnapshots} s` : '',
       r.seconds !== undefined ? `${r.seconds} s` : '',
+      r.runs !== undefined ? `median of ${r.runs} (${r.range[0]}–${r.range[1]})` : '',
       r.error ? `FAILED: ${r.error}` : '',
     ]
       .filter(Boolean)
