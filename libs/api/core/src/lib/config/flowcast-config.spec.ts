@@ -7,6 +7,7 @@ describe('loadConfig', () => {
       port: 3000,
       host: undefined,
       store: { kind: 'sqlite', path: 'data/flowcast.db' },
+      commitWindowMs: 10,
       demo: true,
       stream: {
         heartbeatMs: 15_000,
@@ -31,8 +32,10 @@ describe('loadConfig', () => {
       COOKIE_SECURE: 'always',
       DEMO: 'false',
       METRICS_TOKEN: 'scrape-me-0123456789',
+      STORE_COMMIT_WINDOW_MS: '0',
     });
     expect(config.port).toBe(8080);
+    expect(config.commitWindowMs).toBe(0);
     expect(config.store).toEqual({ kind: 'postgres', url: 'postgres://flowcast@db.internal:5432/flowcast' });
     expect(config.stream.heartbeatMs).toBe(5_000);
     expect(config.engine.concurrency).toBe(8);
@@ -57,6 +60,7 @@ describe('loadConfig', () => {
     ['CORS_ORIGINS', '*', /CORS_ORIGINS/],
     ['CORS_ORIGINS', 'https://a.example.com/path', /not an origin/],
     ['COOKIE_SECURE', 'sometimes', /COOKIE_SECURE/],
+    ['STORE_COMMIT_WINDOW_MS', '5000', /STORE_COMMIT_WINDOW_MS must be between 0 and 1000/],
   ])('refuses %s=%s with one line naming the variable', (name, value, message) => {
     let error: unknown;
     try {

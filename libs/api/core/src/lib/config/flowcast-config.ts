@@ -8,6 +8,11 @@ export interface FlowcastConfig {
   port: number;
   host: string | undefined;
   store: StoreLocation;
+  /**
+   * How long appends that follow a commit within this many milliseconds wait to share the next one
+   * (group commit). 0: every tick commits at once.
+   */
+  commitWindowMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   demo: boolean;
   stream: {
@@ -117,6 +122,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Flowca
       PORT: int(0, 65535)({ default: 3000 }),
       HOST: str({ default: '' }),
       DATABASE_URL: storeUrl({ default: 'sqlite:data/flowcast.db' }),
+      STORE_COMMIT_WINDOW_MS: int(0, 1_000)({ default: 10 }),
       LOG_LEVEL: str({
         choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
         default: 'info',
@@ -153,6 +159,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Flowca
     port: env.PORT,
     host: env.HOST === '' ? undefined : env.HOST,
     store: parseStoreLocation(env.DATABASE_URL),
+    commitWindowMs: env.STORE_COMMIT_WINDOW_MS,
     logLevel: env.LOG_LEVEL as FlowcastConfig['logLevel'],
     demo: env.DEMO,
     stream: {

@@ -378,6 +378,34 @@ describe.each(STORE_KINDS)('EventLog on a real %s store', (kind) => {
     });
   });
 
+  it('with a commit window, stores the first append after a quiet spell at once and gathers the ones after it', async () => {
+    const gathering = new EventLog(w.events, w.workflows, w.hub, { commitWindowMs: 300 });
+    const [a, b] = await Promise.all([1, 2].map(() => insertWorkflow(w.workflows)));
+    const commits = jest.spyOn(w.events, 'appendAll');
+    try {
+      const began = performance.now();
+      await gathering.append(a.id, [line('first')]);
+      expect(performance.now() - began).toBeLessThan(250); // not held for the window
+      expect(commits).toHaveBeenCalledTimes(1);
+      await gathering.drain(); // (appends made while a flush runs join it at once)
+      // Appends in separate ticks right after that commit share the next one.
+      const later: Promise<StoredEvent[]>[] = [];
+      for (const [index, view] of [a, b, a, b].entries()) {
+        later.push(gathering.append(view.id, [line(`later ${index}`)]));
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      const stored = await Promise.all(later);
+      expect(stored.map(([event]) => event.id)).toEqual([2, 1, 3, 2]);
+      expect(commits).toHaveBeenCalledTimes(2);
+      expect(performance.now() - began).toBeGreaterThanOrEqual(290);
+    } finally {
+      commits.mockRestore();
+      await gathering.drain();
+    }
+    expect(await t.storedIds(a.id)).toEqual([1, 2, 3]);
+    expect(await t.storedIds(b.id)).toEqual([1, 2]);
+  });
+
   it('resolves drain only once everything appended so far is stored', async () => {
     const seed = await insertWorkflow(w.workflows);
     for (let i = 0; i < 25; i++) void w.log.append(seed.id, [line(`l${i}`)]);

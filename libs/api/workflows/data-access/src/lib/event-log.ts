@@ -1,5 +1,5 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { EventsTable } from '@flowcast/api-core';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { type EventsTable, FLOWCAST_CONFIG, type FlowcastConfig } from '@flowcast/api-core';
 import {
   isTerminalEventType,
   logLineCount,
@@ -73,16 +73,22 @@ export class EventLog {
   private queue = new Map<string, PendingAppend[]>();
   private readonly writers = new Map<string, Writer>();
   private scheduled = false;
+  private lastFlushAt = -Infinity;
   private flushing = false;
   private idle: Promise<void> = Promise.resolve();
   private markIdle: () => void = () => undefined;
   readonly counters: EventLogCounters = { eventsStored: 0, batchesStored: 0 };
 
+  private readonly commitWindowMs: number;
+
   constructor(
     @Inject(EventsRepository) private readonly events: EventsRepository,
     @Inject(WorkflowsRepository) private readonly workflows: WorkflowsRepository,
     @Inject(WorkflowHub) private readonly hub: WorkflowHub,
-  ) {}
+    @Optional() @Inject(FLOWCAST_CONFIG) config?: Pick<FlowcastConfig, 'commitWindowMs'>,
+  ) {
+    this.commitWindowMs = config?.commitWindowMs ?? 0;
+  }
 
   /** Stores the events in order and resolves with their ids once they are durable and published. */
   append(workflowId: string, events: NewEvent[]): Promise<StoredEvent[]> {
@@ -107,12 +113,17 @@ export class EventLog {
     if (this.scheduled || this.flushing) return;
     this.scheduled = true;
     this.idle = new Promise((resolve) => (this.markIdle = resolve));
-    setImmediate(() => void this.flush());
+    // The first append after a quiet spell is stored at once (next tick); while appends keep coming, they
+    // gather for up to the commit window (STORE_COMMIT_WINDOW_MS) so that one commit serves many workflows.
+    const wait = this.lastFlushAt + this.commitWindowMs - performance.now();
+    if (wait > 0) setTimeout(() => void this.flush(), wait);
+    else setImmediate(() => void this.flush());
   }
 
   private async flush(): Promise<void> {
     this.scheduled = false;
     this.flushing = true;
+    this.lastFlushAt = performance.now();
     try {
       while (this.queue.size > 0) {
         const work = this.queue;
