@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { type BatchListener, WorkflowHub, type PublishedBatch } from './workflow-hub';
 
 function batch(workflowId: string, firstId: number, lastId = firstId, terminal = false): PublishedBatch {
@@ -128,10 +129,19 @@ describe('WorkflowHub', () => {
       throw new Error('boom');
     });
     const fine = recorder();
+    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     hub.listen('wf_a', failing);
     hub.listen('wf_a', fine);
-    hub.publish(batch('wf_a', 1));
-    hub.publish(batch('wf_a', 2));
+    try {
+      hub.publish(batch('wf_a', 1));
+      hub.publish(batch('wf_a', 2));
+      expect(logged.mock.calls).toEqual([
+        ['A listener of wf_a failed: boom'],
+        ['A listener of wf_a failed: boom'],
+      ]);
+    } finally {
+      logged.mockRestore();
+    }
     expect(firstIds(failing)).toEqual([1, 2]);
     expect(firstIds(fine)).toEqual([1, 2]);
   });
