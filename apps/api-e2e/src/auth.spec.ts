@@ -388,29 +388,42 @@ describe('cookie and CORS settings', () => {
       env: { COOKIE_SECURE: 'always', CORS_ORIGINS: 'https://console.example.com' },
     });
     try {
-      const { setCookie } = await login(server, 'admin', ADMIN_PASSWORD);
+      const { setCookie, cookie } = await login(server, 'admin', ADMIN_PASSWORD);
       expect(setCookie).toMatch(/; Secure/);
-      const preflight = (origin: string) =>
-        new Promise<Record<string, string | string[] | undefined>>((resolve, reject) => {
-          const req = httpRequest(
-            `${server.url}/api/workflows`,
-            {
-              method: 'OPTIONS',
-              headers: { Origin: origin, 'Access-Control-Request-Method': 'GET' },
-            },
-            (res) => {
-              res.resume();
-              resolve(res.headers);
-            },
-          );
-          req.on('error', reject);
-          req.end();
-        });
+      /** The answer's status and headers (the body is not read: a stream stays open). */
+      const headersOf = (method: string, path: string, headers: Record<string, string>) =>
+        new Promise<{ status?: number; headers: Record<string, string | string[] | undefined> }>(
+          (resolve, reject) => {
+            const req = httpRequest(`${server.url}${path}`, { method, headers }, (res) => {
+              resolve({ status: res.statusCode, headers: res.headers });
+              res.destroy();
+            });
+            req.on('error', reject);
+            req.end();
+          },
+        );
+      const preflight = async (origin: string) =>
+        (
+          await headersOf('OPTIONS', '/api/workflows', {
+            Origin: origin,
+            'Access-Control-Request-Method': 'GET',
+          })
+        ).headers;
       const allowed = await preflight('https://console.example.com');
       expect(allowed['access-control-allow-origin']).toBe('https://console.example.com');
       expect(allowed['access-control-allow-credentials']).toBe('true');
       const refused = await preflight('https://evil.example.net');
       expect(refused['access-control-allow-origin']).toBeUndefined();
+      // The event stream (served ahead of Express) answers with the same policy.
+      const workflow = await server.api.create(definition('cors'));
+      const stream = (origin: string) =>
+        headersOf('GET', `/api/workflows/${workflow.id}/stream`, { Origin: origin, Cookie: cookie });
+      const streamAllowed = await stream('https://console.example.com');
+      expect(streamAllowed.status).toBe(200);
+      expect(streamAllowed.headers['access-control-allow-origin']).toBe('https://console.example.com');
+      expect(streamAllowed.headers['access-control-allow-credentials']).toBe('true');
+      const streamRefused = await stream('https://evil.example.net');
+      expect(streamRefused.headers['access-control-allow-origin']).toBeUndefined();
     } finally {
       await server.stop();
       removeDir(server.dataDir);
