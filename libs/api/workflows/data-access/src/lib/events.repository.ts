@@ -66,7 +66,6 @@ type InsertParams = [workflowId: string, seq: number, type: string, data: string
 
 /** The append as one synchronous better-sqlite3 transaction over statements prepared once. */
 interface SqliteAppend {
-  database: Database;
   run: (update: UpdateParams, dequeue: boolean, rows: EventsTable[], workflowId: string) => void;
   /** Runs `work` in one transaction; appends run inside it become savepoints of it. */
   together: (work: () => void) => void;
@@ -182,7 +181,7 @@ export class EventsRepository {
   }
 
   private sqliteAppendFor(database: Database): SqliteAppend {
-    if (this.sqliteAppend?.database === database) return this.sqliteAppend;
+    if (this.sqliteAppend) return this.sqliteAppend; // the store's database never changes
     const update: Statement<UpdateParams> = database.prepare(UPDATE_SQL);
     const updateDequeue: Statement<UpdateParams> = database.prepare(UPDATE_DEQUEUE_SQL);
     const insert: Statement<InsertParams> = database.prepare(INSERT_SQL);
@@ -196,7 +195,7 @@ export class EventsRepository {
       },
     );
     const together = database.transaction((work: () => void) => work());
-    this.sqliteAppend = { database, run, together };
+    this.sqliteAppend = { run, together };
     return this.sqliteAppend;
   }
 
