@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
+import { config as rxjsConfig } from 'rxjs';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { API_PREFIX } from '@flowcast/shared-contract';
 import { createLogger, loadConfig, PinoLoggerService, StoreConnection } from '@flowcast/api-core';
@@ -30,6 +31,10 @@ async function bootstrap(): Promise<void> {
   );
   configureApp(app, config, pino);
   const logger = nestLogger;
+  // An observer that throws (a bug) is isolated by RxJS and reported here, instead of on a timer that
+  // would crash the process: log it and keep serving.
+  rxjsConfig.onUnhandledError = (error: unknown) =>
+    logger.error(`Unhandled error in an RxJS observer: ${(error as Error)?.stack ?? String(error)}`);
 
   const server = (await app.listen(config.port, config.host ?? '0.0.0.0')) as Server;
   // Streams live for up to SSE_MAX_LIFETIME_MS; Node's default request timeout must not cut them.

@@ -12,6 +12,9 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../../..');
 const MAIN = join(root, 'dist/apps/api/main.js');
+// BENCH_BASELINE=path/to/an/older/main.js adds that build as a third server ("baseline"), run in the same
+// bench run as the current one: before/after figures that share the machine's conditions.
+const BASELINE = process.env.BENCH_BASELINE ? resolve(process.env.BENCH_BASELINE) : null;
 const args = process.argv.slice(2);
 const FULL = args.includes('--full');
 const ONLY = (args.find((arg) => arg.startsWith('--only=')) ?? '')
@@ -135,13 +138,30 @@ async function json(base, method, path, body, headers = {}) {
 function serverNodeArgs() {
   const dir = process.env.BENCH_CPU_PROF;
   const extra = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  return [...(dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []), ...extra];
+  return [
+    '--expose-gc',
+    '-r',
+    join(here, 'gc-on-signal.cjs'),
+    ...(dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []),
+    ...extra,
+  ];
 }
 
-async function startFlowcast(extraEnv = {}) {
+/**
+ * The server's RSS once it has collected its garbage (SIGUSR2, see gc-on-signal.cjs): memory per connection
+ * is the growth of this figure, i.e. what the server keeps per open stream. Without it, the figure swung
+ * with the moment of the last collection (a connect path that leaves more garbage read as more memory).
+ */
+async function settledRss(target) {
+  process.kill(target.pid, 'SIGUSR2');
+  await sleep(1_000);
+  return rssBytes(target.pid);
+}
+
+async function startFlowcast(extraEnv = {}, main = MAIN, name = 'flowcast') {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'flowcast-bench-'));
-  const child = spawn(process.execPath, [...serverNodeArgs(), MAIN], {
+  const child = spawn(process.execPath, [...serverNodeArgs(), main], {
     env: {
       PATH: process.env.PATH,
       NODE_ENV: 'production',
@@ -183,7 +203,8 @@ async function startFlowcast(extraEnv = {}) {
     ).body.token;
   const admin = await makeToken();
   return {
-    name: 'flowcast',
+    name,
+    kind: 'flowcast',
     pid: child.pid,
     base,
     auth: { Authorization: `Bearer ${admin}` },
@@ -211,6 +232,7 @@ async function startBare() {
   const { port, pid } = await server.first();
   return {
     name: 'bare',
+    kind: 'bare',
     pid,
     base: `http://127.0.0.1:${port}`,
     ipc: server,
@@ -277,6 +299,25 @@ async function waitFor(check, timeoutMs, what) {
   }
 }
 
+/**
+ * Waits until `count` clients have had their first frame or failed, and returns the loader's report (its
+ * `failed` is reported as the scenario's errors). On timeout the error says how far the clients got.
+ */
+async function allAnswered(loader, count, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const report = await loader.call('report');
+    if (report.firstFrame + report.failed >= count) return report;
+    if (Date.now() > deadline) {
+      const { opened, failed, firstFrame, statuses } = report;
+      throw new Error(
+        `timed out waiting for ${what}: ${JSON.stringify({ count, opened, firstFrame, failed, statuses })}`,
+      );
+    }
+    await sleep(50);
+  }
+}
+
 async function measureFlow(target, loader, seconds) {
   const cpu0 = cpuMicros(target.pid);
   const before = await loader.call('report');
@@ -312,10 +353,10 @@ async function fanout(clients, target) {
   const seconds = Q.fanoutSeconds;
   await target.clientHeaders(clients); // tokens exist before the memory baseline
   await sleep(300);
-  const rssIdle0 = rssBytes(target.pid);
+  const rssIdle0 = await settledRss(target);
   let path;
   let startFlow;
-  if (target.name === 'flowcast') {
+  if (target.kind === 'flowcast') {
     const created = await json(
       target.base,
       'POST',
@@ -337,9 +378,9 @@ async function fanout(clients, target) {
       });
   }
   await openClients(loader, target, path, clients);
-  await waitFor(async () => (await loader.call('report')).firstFrame >= clients, 60_000, 'snapshots');
+  await allAnswered(loader, clients, 60_000, 'snapshots');
   await sleep(500);
-  const rssPerConnection = Math.round((rssBytes(target.pid) - rssIdle0) / clients);
+  const rssPerConnection = Math.round(((await settledRss(target)) - rssIdle0) / clients);
   await startFlow();
   await sleep(2_000);
   const flow = await measureFlow(target, loader, seconds);
@@ -361,7 +402,7 @@ async function manyWorkflows(target) {
   const rate = 2;
   const paths = [];
   const ids = [];
-  if (target.name === 'flowcast') {
+  if (target.kind === 'flowcast') {
     for (let i = 0; i < workflows; i++) {
       const created = await json(
         target.base,
@@ -377,12 +418,8 @@ async function manyWorkflows(target) {
     for (let i = 0; i < workflows; i++) paths.push(`/stream/w${i}`);
   }
   for (const path of paths) await openClients(loader, target, path, perWorkflow);
-  await waitFor(
-    async () => (await loader.call('report')).firstFrame >= workflows * perWorkflow,
-    60_000,
-    'snapshots',
-  );
-  if (target.name === 'flowcast') {
+  await allAnswered(loader, workflows * perWorkflow, 60_000, 'snapshots');
+  if (target.kind === 'flowcast') {
     await Promise.all(
       ids.map((id) => json(target.base, 'POST', `/api/workflows/${id}/start`, undefined, target.auth)),
     );
@@ -411,7 +448,7 @@ async function manyWorkflows(target) {
 
 /** A stream that stays quiet: a pending Flowcast workflow, or an unused bare channel. */
 async function quietStreamPath(target, name) {
-  if (target.name !== 'flowcast') return `/stream/${name}`;
+  if (target.kind !== 'flowcast') return `/stream/${name}`;
   const created = await json(
     target.base,
     'POST',
@@ -429,11 +466,11 @@ async function idle(target) {
   const path = await quietStreamPath(target, 'idle');
   await target.clientHeaders(clients); // tokens exist before the memory baseline
   await sleep(500);
-  const rss0 = rssBytes(target.pid);
+  const rss0 = await settledRss(target);
   await openClients(loader, target, path, clients);
-  await waitFor(async () => (await loader.call('report')).firstFrame >= clients, 120_000, 'idle snapshots');
+  await allAnswered(loader, clients, 120_000, 'idle snapshots');
   await sleep(2_000);
-  const rss1 = rssBytes(target.pid);
+  const rss1 = await settledRss(target);
   const report = await loader.call('report');
   await loader.call('close');
   loader.kill();
@@ -452,7 +489,7 @@ async function replay(target) {
   await loader.first();
   let path;
   let total;
-  if (target.name === 'flowcast') {
+  if (target.kind === 'flowcast') {
     const created = await json(
       target.base,
       'POST',
@@ -539,11 +576,7 @@ async function ingest(target, subscribers) {
   const id = created.body.id;
   if (subscribers > 0) {
     await openClients(loader, target, `/api/workflows/${id}/stream`, subscribers);
-    await waitFor(
-      async () => (await loader.call('report')).firstFrame >= subscribers,
-      60_000,
-      'ingest subscribers',
-    );
+    await allAnswered(loader, subscribers, 60_000, 'ingest subscribers');
   }
   const started = performance.now();
   await json(target.base, 'POST', `/api/workflows/${id}/start`, undefined, target.auth);
@@ -612,7 +645,7 @@ const scenarios = {
   idle: async (server) => [await idle(server)],
   replay: async (server) => [await replay(server)],
   ingest: async (server) => {
-    if (server.name === 'bare') return [];
+    if (server.kind === 'bare') return [];
     const rows = [];
     for (const subscribers of Q.ingestSubs) rows.push(await ingest(server, subscribers));
     return rows;
@@ -628,7 +661,12 @@ async function main() {
     const flowcastEnv = ['replay', 'ingest'].includes(name) ? { LOG_BATCH_THRESHOLD: '1000000000' } : {};
     const runs = [];
     for (let round = 1; round <= REPEAT; round++) {
-      for (const start of [() => startFlowcast(flowcastEnv), startBare]) {
+      const servers = [
+        () => startFlowcast(flowcastEnv),
+        ...(BASELINE ? [() => startFlowcast(flowcastEnv, BASELINE, 'baseline')] : []),
+        startBare,
+      ];
+      for (const start of servers) {
         if (name === 'ingest' && start === startBare) continue;
         const server = await start();
         log(`${name} on ${server.name}${REPEAT > 1 ? ` (run ${round} of ${REPEAT})` : ''}`);
@@ -726,23 +764,35 @@ function render(results) {
       `| ${r.scenario} | ${r.server} | ${r.offered ?? ''} | ${r.eventsPerSec ?? ''} | ${r.cpuMicrosPerEvent ?? ''} | ${r.p50 ?? ''} | ${r.p99 ?? ''} | ${r.max ?? ''} | ${KB(r.rssPerConnection)} | ${MB(r.peakRss)} | ${other} | ${r.gaps ?? ''}/${r.duplicates ?? ''} | ${r.errors ?? ''} |`,
     );
   }
-  // Ratios against the bare server, where both ran.
+  // Ratios against the bare server (and, with BENCH_BASELINE, against the baseline build), where both ran.
+  // The targets are in docs/performance.md; they differ by scenario, so none is printed here.
   const pairs = new Map();
   for (const r of results) {
     const entry = pairs.get(r.scenario) ?? {};
     entry[r.server] = r;
     pairs.set(r.scenario, entry);
   }
-  lines.push(
-    '',
-    '| scenario | delivered ratio (≥ 0.8) | CPU/event ratio (≤ 1.3) | p99 ratio (≤ 1.5) | RSS/conn ratio (≤ 1.5) |',
-    '| --- | ---: | ---: | ---: | ---: |',
-  );
   const ratio = (a, b) => (a == null || b == null || b === 0 ? '' : (a / b).toFixed(2));
-  for (const [scenario, { flowcast, bare }] of pairs) {
-    if (!flowcast || !bare) continue;
+  const ratioRows = (against) => {
+    const rows = [];
+    for (const [scenario, servers] of pairs) {
+      const flowcast = servers.flowcast;
+      const other = servers[against];
+      if (!flowcast || !other) continue;
+      rows.push(
+        `| ${scenario} | ${ratio(flowcast.eventsPerSec, other.eventsPerSec)} | ${ratio(flowcast.cpuMicrosPerEvent, other.cpuMicrosPerEvent)} | ${ratio(flowcast.p99, other.p99)} | ${ratio(flowcast.rssPerConnection, other.rssPerConnection)} | ${ratio(flowcast.secondsToAllSnapshots, other.secondsToAllSnapshots)} |`,
+      );
+    }
+    return rows;
+  };
+  for (const against of ['bare', 'baseline']) {
+    const rows = ratioRows(against);
+    if (rows.length === 0) continue;
     lines.push(
-      `| ${scenario} | ${ratio(flowcast.eventsPerSec, bare.eventsPerSec)} | ${ratio(flowcast.cpuMicrosPerEvent, bare.cpuMicrosPerEvent)} | ${ratio(flowcast.p99, bare.p99)} | ${ratio(flowcast.rssPerConnection, bare.rssPerConnection)} |`,
+      '',
+      `| scenario | delivered / ${against} | CPU per event / ${against} | p99 / ${against} | RSS per conn / ${against} | storm time / ${against} |`,
+      '| --- | ---: | ---: | ---: | ---: | ---: |',
+      ...rows,
     );
   }
   return lines.join('\n');

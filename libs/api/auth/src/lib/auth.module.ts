@@ -10,7 +10,6 @@ import { RequestAuthenticator } from './request-authenticator';
 import { SessionSecret } from './sessions/session-secret';
 import { SessionsRepository } from './sessions/sessions.repository';
 import { SessionsService } from './sessions/sessions.service';
-import { BearerStrategy, SessionStrategy } from './strategies/credential.strategies';
 import { LocalStrategy } from './strategies/local.strategy';
 import { TokensRepository } from './tokens/tokens.repository';
 import { TokensService } from './tokens/tokens.service';
@@ -34,8 +33,6 @@ import { UsersController } from './users.controller';
     LoginThrottle,
     RequestAuthenticator,
     LocalStrategy,
-    BearerStrategy,
-    SessionStrategy,
     FirstAdmin,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],

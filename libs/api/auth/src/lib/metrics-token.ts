@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
-import { hasCredentialInUrl } from './strategies/credential.strategies';
+import { hasCredentialInUrl } from './request-authenticator';
 
 const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
 

@@ -1,6 +1,5 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
-import { parse as parseCookies } from 'cookie';
+import type { Request } from 'express';
 import { CREDENTIAL_QUERY_PARAMS } from '@flowcast/api-core';
 import { SESSION_COOKIE } from '@flowcast/shared-contract';
 import type { Principal } from './principal';
@@ -9,15 +8,19 @@ import { TokensService } from './tokens/tokens.service';
 
 const BEARER = /^Bearer ([^\s]+)$/i;
 
-/** Whether a query carries a credential (`?access_token=` and the like): such a request is always refused. */
-export function hasCredentialInQuery(has: (param: string) => boolean): boolean {
-  return CREDENTIAL_QUERY_PARAMS.some(has);
+/** A credential in a URL ends up in logs and history: such a request is always refused. */
+export function hasCredentialInUrl(req: Request): boolean {
+  const query = req.query as Record<string, unknown>;
+  return CREDENTIAL_QUERY_PARAMS.some((param) => query[param] !== undefined);
 }
 
 /**
- * Who is calling, from the request's credentials: `Authorization: Bearer <API token>` first, then the
- * console's session cookie; null when neither is valid, or when the URL carries a credential. One place
- * for both the passport strategies (every Nest route) and the raw event-stream handler.
+ * Who is calling: `Authorization: Bearer <API token>` first, then the console's session cookie; null when
+ * neither is valid, or when the URL carries a credential. The global AccessGuard's first step.
+ *
+ * Not through passport (which the login still uses, with passport-local): for these two credentials
+ * passport only dispatched to this code, and on every request it built a strategy object, a dozen
+ * closures and a promise, and hung six functions on the request (docs/performance.md).
  */
 @Injectable()
 export class RequestAuthenticator {
@@ -26,25 +29,12 @@ export class RequestAuthenticator {
     @Inject(SessionsService) private readonly sessions: SessionsService,
   ) {}
 
-  async authenticate(headers: IncomingHttpHeaders, credentialInUrl: boolean): Promise<Principal | null> {
-    return (
-      (await this.bearer(headers.authorization, credentialInUrl)) ??
-      (await this.session(this.sessionCookie(headers.cookie), credentialInUrl))
-    );
-  }
-
-  async bearer(header: string | undefined, credentialInUrl: boolean): Promise<Principal | null> {
-    if (!header || credentialInUrl) return null;
-    const match = BEARER.exec(header);
-    return match ? this.tokens.authenticate(match[1]) : null;
-  }
-
-  async session(token: string | undefined, credentialInUrl: boolean): Promise<Principal | null> {
-    if (!token || credentialInUrl) return null;
-    return this.sessions.authenticate(token);
-  }
-
-  private sessionCookie(header: string | undefined): string | undefined {
-    return header ? parseCookies(header)[SESSION_COOKIE] : undefined;
+  async authenticate(req: Request): Promise<Principal | null> {
+    if (hasCredentialInUrl(req)) return null;
+    const bearer = BEARER.exec(req.headers.authorization ?? '');
+    const byToken = bearer ? await this.tokens.authenticate(bearer[1]) : null;
+    if (byToken) return byToken;
+    const session = (req.cookies as Record<string, string> | undefined)?.[SESSION_COOKIE];
+    return session ? this.sessions.authenticate(session) : null;
   }
 }

@@ -1,6 +1,4 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
-import { BodyErrorInterceptor } from './http/body-errors';
 import { FLOWCAST_CONFIG, FlowcastConfig } from './config/flowcast-config';
 import { StoreConnection } from './database/store-connection';
 import { HealthController } from './health/health.controller';
@@ -23,7 +21,6 @@ export class CoreModule {
       providers: [
         { provide: FLOWCAST_CONFIG, useValue: config },
         { provide: StoreConnection, useValue: store },
-        { provide: APP_INTERCEPTOR, useClass: BodyErrorInterceptor },
         FlowcastMetrics,
       ],
       exports: [FLOWCAST_CONFIG, StoreConnection, FlowcastMetrics],

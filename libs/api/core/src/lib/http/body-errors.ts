@@ -1,20 +1,13 @@
-import {
-  BadRequestException,
-  CallHandler,
-  ExecutionContext,
-  Injectable,
-  NestInterceptor,
-} from '@nestjs/common';
+import { BadRequestException } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
-import type { Observable } from 'rxjs';
 import type { ErrorResponse } from '@flowcast/shared-contract';
 
 type WithBodyError = Request & { bodyError?: ErrorResponse };
 
 /**
  * Express error middleware for the JSON body parser. It does not answer at once: it keeps the error on the
- * request, so that the access guard runs first (no credentials is a 401 before anything else), and
- * BodyErrorInterceptor then answers the 400.
+ * request, so that the access guard runs first (no credentials is a 401 before anything else) and then
+ * answers the 400 through assertBodyAccepted.
  */
 export function deferBodyErrors(
   error: { status?: number; type?: string },
@@ -35,12 +28,12 @@ export function deferBodyErrors(
   next();
 }
 
-/** Answers a body the parser refused (see deferBodyErrors) with a 400, after the guards have run. */
-@Injectable()
-export class BodyErrorInterceptor implements NestInterceptor {
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const bodyError = context.switchToHttp().getRequest<WithBodyError>().bodyError;
-    if (bodyError) throw new BadRequestException(bodyError);
-    return next.handle();
-  }
+/**
+ * Throws the 400 for a body the parser refused (see deferBodyErrors). The global access guard calls it as its
+ * last step: a guard rather than an interceptor, because with no global interceptor Nest skips its
+ * interceptor pipeline (RxJS wrapping and async-context binding on every request).
+ */
+export function assertBodyAccepted(req: Request): void {
+  const bodyError = (req as WithBodyError).bodyError;
+  if (bodyError) throw new BadRequestException(bodyError);
 }

@@ -87,14 +87,11 @@ const range = (from: number, to: number) => Array.from({ length: to - from + 1 }
 /** Collects every batch the hub publishes for a workflow until the returned stop() is called. */
 function collect(hub: WorkflowHub, workflowId: string, onBatch?: (batch: PublishedBatch) => void) {
   const batches: PublishedBatch[] = [];
-  const listener = {
-    receive(batch: PublishedBatch) {
-      batches.push(batch);
-      onBatch?.(batch);
-    },
-  };
-  hub.listen(workflowId, listener);
-  return { batches, stop: () => hub.unlisten(workflowId, listener) };
+  const subscription = hub.watch(workflowId).subscribe((batch) => {
+    batches.push(batch);
+    onBatch?.(batch);
+  });
+  return { batches, stop: () => subscription.unsubscribe() };
 }
 
 describe.each(STORE_KINDS)('EventLog on a real %s store', (kind) => {

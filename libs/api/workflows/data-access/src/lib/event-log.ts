@@ -9,7 +9,7 @@ import {
   WorkflowDetail,
 } from '@flowcast/shared-contract';
 import { type AppendRequest, EventsRepository } from './events.repository';
-import { eventFrame } from './sse-frame';
+import { eventFrame, httpChunk } from './sse-frame';
 import { PublishedEvent, WorkflowHub } from './workflow-hub';
 import { ConcurrentAppendError, WorkflowNotFoundError } from './workflow-errors';
 import { WorkflowsRepository } from './workflows.repository';
@@ -266,11 +266,13 @@ export class EventLog {
       frame: eventFrame(row.type, row.data, row.seq),
     }));
     const frames = events.map((event) => event.frame).join('');
+    const bytes = Buffer.byteLength(frames);
     this.hub.publish({
       workflowId,
       events,
       frames,
-      bytes: Buffer.byteLength(frames),
+      bytes,
+      chunk: httpChunk(frames, bytes),
       firstId,
       lastId: rows[rows.length - 1].seq,
       terminal,

@@ -1,4 +1,4 @@
-import { commentFrame, eventFrame, retryFrame } from './sse-frame';
+import { commentFrame, eventFrame, httpChunk, retryFrame } from './sse-frame';
 
 describe('SSE frames', () => {
   it('writes a stored event as id, event and one data line, ended by a blank line', () => {
@@ -22,5 +22,14 @@ describe('SSE frames', () => {
   it('writes comments and the retry interval', () => {
     expect(commentFrame('heartbeat 3')).toBe(': heartbeat 3\n\n');
     expect(retryFrame(3000)).toBe('retry: 3000\n\n');
+  });
+});
+
+describe('httpChunk', () => {
+  it('frames text as one HTTP/1.1 chunk: its UTF-8 size in hex, CRLF, the text, CRLF', () => {
+    const text = 'data: {"message":"déjà vu ✓"}\n\n';
+    const bytes = Buffer.byteLength(text);
+    expect(bytes).toBe(35);
+    expect(httpChunk(text, bytes)).toBe(`23\r\n${text}\r\n`);
   });
 });

@@ -15,3 +15,12 @@ export function commentFrame(text: string): string {
 export function retryFrame(ms: number): string {
   return `retry: ${ms}\n\n`;
 }
+
+/**
+ * `text` as one HTTP/1.1 chunk (RFC 9112 §7.1): its size in hex, CRLF, the bytes, CRLF. Streams write to
+ * their socket directly, so they frame chunks themselves; a batch's chunk is built once for every stream.
+ * `bytes` is the UTF-8 length of `text`.
+ */
+export function httpChunk(text: string, bytes: number): string {
+  return `${bytes.toString(16)}\r\n${text}\r\n`;
+}

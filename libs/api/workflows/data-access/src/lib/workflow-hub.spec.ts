@@ -1,5 +1,6 @@
-import { Logger } from '@nestjs/common';
-import { type BatchListener, WorkflowHub, type PublishedBatch } from './workflow-hub';
+import { config as rxjsConfig, type Subscription } from 'rxjs';
+import { httpChunk } from './sse-frame';
+import { WorkflowHub, type PublishedBatch } from './workflow-hub';
 
 function batch(workflowId: string, firstId: number, lastId = firstId, terminal = false): PublishedBatch {
   const events = Array.from({ length: lastId - firstId + 1 }, (_, i) => ({
@@ -8,30 +9,34 @@ function batch(workflowId: string, firstId: number, lastId = firstId, terminal =
     frame: `id: ${firstId + i}\nevent: log:created\ndata: {}\n\n`,
   }));
   const frames = events.map((e) => e.frame).join('');
-  return { workflowId, events, frames, bytes: frames.length, firstId, lastId, terminal };
+  const chunk = httpChunk(frames, frames.length);
+  return { workflowId, events, frames, bytes: frames.length, chunk, firstId, lastId, terminal };
 }
 
-/** A listener that records what it receives (and may act on it). */
-function recorder(onReceive?: (batch: PublishedBatch) => void): BatchListener & { seen: PublishedBatch[] } {
+/** A plain observer that records what it receives (and may act on it), subscribed to a workflow. */
+function watcher(hub: WorkflowHub, workflowId: string, onNext?: (batch: PublishedBatch) => void) {
   const seen: PublishedBatch[] = [];
-  return {
-    seen,
-    receive(received) {
+  const state = { seen, completed: false, subscription: undefined as Subscription | undefined };
+  state.subscription = hub.watch(workflowId).subscribe({
+    next(received) {
       seen.push(received);
-      onReceive?.(received);
+      onNext?.(received);
     },
-  };
+    complete() {
+      state.completed = true;
+    },
+  });
+  return state;
 }
 
 const firstIds = (listener: { seen: PublishedBatch[] }) => listener.seen.map((x) => x.firstId);
 
 describe('WorkflowHub', () => {
-  it('delivers each batch, in publish order, to every listener of that workflow and no other', () => {
+  it('delivers each batch, in publish order, to every subscriber of that workflow and no other', () => {
     const hub = new WorkflowHub();
-    const [a1, a2, b] = [recorder(), recorder(), recorder()];
-    hub.listen('wf_a', a1);
-    hub.listen('wf_a', a2);
-    hub.listen('wf_b', b);
+    const a1 = watcher(hub, 'wf_a');
+    const a2 = watcher(hub, 'wf_a');
+    const b = watcher(hub, 'wf_b');
     hub.publish(batch('wf_a', 1, 2));
     hub.publish(batch('wf_b', 1));
     hub.publish(batch('wf_a', 3));
@@ -40,42 +45,33 @@ describe('WorkflowHub', () => {
     expect(firstIds(b)).toEqual([1]);
   });
 
-  it('hands listeners the very batch object that was published (serialised once for everyone)', () => {
+  it('hands subscribers the very batch object that was published (serialised once for everyone)', () => {
     const hub = new WorkflowHub();
-    const listeners = [recorder(), recorder()];
-    listeners.forEach((listener) => hub.listen('wf_a', listener));
+    const subscribers = [watcher(hub, 'wf_a'), watcher(hub, 'wf_a')];
     const published = batch('wf_a', 1);
     hub.publish(published);
-    expect(listeners[0].seen).toEqual([published]);
-    expect(listeners[0].seen[0]).toBe(published);
-    expect(listeners[1].seen[0]).toBe(published);
+    expect(subscribers[0].seen).toEqual([published]);
+    expect(subscribers[0].seen[0]).toBe(published);
+    expect(subscribers[1].seen[0]).toBe(published);
   });
 
-  it('adds a listener once however often it listens', () => {
+  it('creates a workflow’s channel on the first subscription, and drops it when the last one leaves', () => {
     const hub = new WorkflowHub();
-    const listener = recorder();
-    hub.listen('wf_a', listener);
-    hub.listen('wf_a', listener);
-    hub.publish(batch('wf_a', 1));
-    expect(firstIds(listener)).toEqual([1]);
-  });
-
-  it('drops a workflow’s channel when its last listener leaves, and only then', () => {
-    const hub = new WorkflowHub();
-    const [first, second, other] = [recorder(), recorder(), recorder()];
-    hub.listen('wf_a', first);
-    hub.listen('wf_a', second);
-    hub.listen('wf_b', other);
+    hub.watch('wf_a');
+    expect(hub.channelCount).toBe(0); // nothing until someone subscribes
+    const first = watcher(hub, 'wf_a');
+    const second = watcher(hub, 'wf_a');
+    const other = watcher(hub, 'wf_b');
     expect(hub.channelCount).toBe(2);
-    hub.unlisten('wf_a', first);
-    hub.unlisten('wf_a', first); // twice: nothing more happens
+    first.subscription?.unsubscribe();
+    first.subscription?.unsubscribe(); // twice: nothing more happens
     expect(hub.channelCount).toBe(2);
     expect(hub.hasListeners('wf_a')).toBe(true);
-    hub.unlisten('wf_a', second);
+    second.subscription?.unsubscribe();
     expect(hub.channelCount).toBe(1);
     expect(hub.hasListeners('wf_a')).toBe(false);
     expect(hub.hasListeners('wf_b')).toBe(true);
-    hub.unlisten('wf_b', other);
+    other.subscription?.unsubscribe();
     expect(hub.channelCount).toBe(0);
   });
 
@@ -86,25 +82,23 @@ describe('WorkflowHub', () => {
     expect(hub.hasListeners('wf_a')).toBe(false);
   });
 
-  it('gives a listener that comes back after the channel was dropped the batches published from then on', () => {
+  it('gives a subscriber that comes back after the channel was dropped the batches published from then on', () => {
     const hub = new WorkflowHub();
-    const listener = recorder();
-    hub.listen('wf_a', listener);
-    hub.unlisten('wf_a', listener);
+    const gone = watcher(hub, 'wf_a');
+    gone.subscription?.unsubscribe();
     hub.publish(batch('wf_a', 1));
-    hub.listen('wf_a', listener);
+    const back = watcher(hub, 'wf_a');
     hub.publish(batch('wf_a', 2));
-    expect(firstIds(listener)).toEqual([2]);
-    hub.unlisten('wf_a', listener);
+    expect(firstIds(gone)).toEqual([]);
+    expect(firstIds(back)).toEqual([2]);
+    back.subscription?.unsubscribe();
     expect(hub.channelCount).toBe(0);
   });
 
-  it('keeps delivering to the others when one listener leaves from inside its own handler', () => {
+  it('keeps delivering to the others when one subscriber leaves from inside its own handler', () => {
     const hub = new WorkflowHub();
-    const leaving = recorder(() => hub.unlisten('wf_a', leaving));
-    const staying = recorder();
-    hub.listen('wf_a', leaving);
-    hub.listen('wf_a', staying);
+    const leaving = watcher(hub, 'wf_a', () => leaving.subscription?.unsubscribe());
+    const staying = watcher(hub, 'wf_a');
     hub.publish(batch('wf_a', 1));
     hub.publish(batch('wf_a', 2));
     expect(firstIds(leaving)).toEqual([1]);
@@ -112,37 +106,56 @@ describe('WorkflowHub', () => {
     expect(hub.channelCount).toBe(1);
   });
 
-  it('leaves no channel behind when the last listener leaves on the terminal batch', () => {
+  it('completes and drops the channel after the terminal batch; a later subscriber gets a new one', () => {
     const hub = new WorkflowHub();
-    const listener = recorder((x) => x.terminal && hub.unlisten('wf_a', listener));
-    hub.listen('wf_a', listener);
+    const first = watcher(hub, 'wf_a');
+    const second = watcher(hub, 'wf_a');
     hub.publish(batch('wf_a', 1, 3));
     hub.publish(batch('wf_a', 4, 4, true));
-    hub.publish(batch('wf_a', 5));
-    expect(listener.seen.map((x) => x.lastId)).toEqual([3, 4]);
+    expect(first.seen.map((x) => x.lastId)).toEqual([3, 4]);
+    expect([first.completed, second.completed]).toEqual([true, true]);
+    expect(hub.channelCount).toBe(0);
+    hub.publish(batch('wf_a', 5)); // nobody: nothing is created
+    expect(hub.channelCount).toBe(0);
+    const late = watcher(hub, 'wf_a');
+    hub.publish(batch('wf_a', 6));
+    expect(firstIds(late)).toEqual([6]);
+    expect(late.completed).toBe(false);
+    expect(firstIds(first)).toEqual([1, 4]);
+    late.subscription?.unsubscribe();
     expect(hub.channelCount).toBe(0);
   });
 
-  it('still delivers to the other listeners when one throws', () => {
+  it('leaves no channel behind when the last subscriber leaves on the terminal batch', () => {
     const hub = new WorkflowHub();
-    const failing = recorder(() => {
-      throw new Error('boom');
-    });
-    const fine = recorder();
-    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
-    hub.listen('wf_a', failing);
-    hub.listen('wf_a', fine);
+    const subscriber = watcher(hub, 'wf_a', (x) => x.terminal && subscriber.subscription?.unsubscribe());
+    hub.publish(batch('wf_a', 1, 3));
+    hub.publish(batch('wf_a', 4, 4, true));
+    hub.publish(batch('wf_a', 5));
+    expect(subscriber.seen.map((x) => x.lastId)).toEqual([3, 4]);
+    expect(hub.channelCount).toBe(0);
+  });
+
+  it('still delivers to the other subscribers when one throws (the error is reported as unhandled)', () => {
+    const hub = new WorkflowHub();
+    const reported: unknown[] = [];
+    const previous = rxjsConfig.onUnhandledError;
+    rxjsConfig.onUnhandledError = (error) => reported.push(error);
+    jest.useFakeTimers();
     try {
+      const failing = watcher(hub, 'wf_a', () => {
+        throw new Error('boom');
+      });
+      const fine = watcher(hub, 'wf_a');
       hub.publish(batch('wf_a', 1));
       hub.publish(batch('wf_a', 2));
-      expect(logged.mock.calls).toEqual([
-        ['A listener of wf_a failed: boom'],
-        ['A listener of wf_a failed: boom'],
-      ]);
+      jest.runAllTimers(); // RxJS reports unhandled errors on a timer
+      expect(reported.map((error) => (error as Error).message)).toEqual(['boom', 'boom']);
+      expect(firstIds(failing)).toEqual([1, 2]);
+      expect(firstIds(fine)).toEqual([1, 2]);
     } finally {
-      logged.mockRestore();
+      jest.useRealTimers();
+      rxjsConfig.onUnhandledError = previous;
     }
-    expect(firstIds(failing)).toEqual([1, 2]);
-    expect(firstIds(fine)).toEqual([1, 2]);
   });
 });

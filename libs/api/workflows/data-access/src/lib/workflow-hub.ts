@@ -1,4 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { Observable, Subject } from 'rxjs';
 import type { StoredEventType } from '@flowcast/shared-contract';
 
 /** One stored event, serialised to its SSE frame once for every subscriber. */
@@ -16,64 +17,73 @@ export interface PublishedBatch {
   frames: string;
   /** UTF-8 length of `frames`, computed once for every subscriber's byte count. */
   bytes: number;
+  /** `frames` as one HTTP/1.1 chunk (see httpChunk): what a stream writing to its socket sends. */
+  chunk: string;
   firstId: number;
   lastId: number;
   /** The batch ends the workflow (workflow:completed, :failed or :cancelled). */
   terminal: boolean;
 }
 
-/** Receives a workflow's batches, synchronously, in publish order. */
-export interface BatchListener {
-  receive(batch: PublishedBatch): void;
-}
-
 /**
- * Per-workflow fan-out of stored events: a Set of listeners per workflow, called directly (no Observable
- * chain per subscriber: with thousands of streams on one workflow, the fan-out loop is the hot path). A
- * workflow's Set exists only while someone listens, so a finished workflow or an abandoned page never leaves
- * one behind. A listener that throws is logged and skipped; the others still get the batch.
+ * Per-workflow fan-out of stored events: one RxJS `Subject` per workflow, created when the first subscriber
+ * comes, completed and dropped when the workflow ends (after its terminal batch) or when its last subscriber
+ * leaves, whichever comes first; a subscriber that comes later gets a new one. Subscribers are plain
+ * observers on the Subject itself (no operator chain per subscriber: with thousands of streams on one
+ * workflow, the fan-out loop is the hot path), and each batch is the same object, frames built once, for
+ * every one of them.
+ *
+ * An observer must not throw: RxJS isolates the others from it, then reports the error as unhandled
+ * (the api's bootstrap logs those rather than crashing).
  */
 @Injectable()
 export class WorkflowHub {
-  private readonly logger = new Logger(WorkflowHub.name);
-  private readonly channels = new Map<string, Set<BatchListener>>();
+  private readonly channels = new Map<string, Subject<PublishedBatch>>();
 
   /** Only the event log calls this, after the batch is stored. */
   publish(batch: PublishedBatch): void {
-    const listeners = this.channels.get(batch.workflowId);
-    if (!listeners) return;
-    for (const listener of listeners) {
-      try {
-        listener.receive(batch);
-      } catch (error) {
-        this.logger.error(`A listener of ${batch.workflowId} failed: ${(error as Error).message}`);
-      }
-    }
+    const channel = this.channels.get(batch.workflowId);
+    if (!channel) return;
+    channel.next(batch);
+    if (batch.terminal) this.drop(batch.workflowId, channel);
   }
 
-  /** Adds a listener (once; adding it again changes nothing). */
-  listen(workflowId: string, listener: BatchListener): void {
-    let listeners = this.channels.get(workflowId);
-    if (!listeners) {
-      listeners = new Set();
-      this.channels.set(workflowId, listeners);
-    }
-    listeners.add(listener);
+  /**
+   * The workflow's batches from the moment of subscription, synchronously, in publish order; completes after
+   * the terminal batch. Subscribing and unsubscribing are O(subscribers of that workflow).
+   */
+  watch(workflowId: string): Observable<PublishedBatch> {
+    return new Observable<PublishedBatch>((subscriber) => {
+      const channel = this.channelFor(workflowId);
+      const subscription = channel.subscribe(subscriber);
+      return () => {
+        subscription.unsubscribe();
+        if (!channel.observed) this.drop(workflowId, channel);
+      };
+    });
   }
 
-  /** Removes a listener; safe from inside its own `receive` and for one that is not listening. */
-  unlisten(workflowId: string, listener: BatchListener): void {
-    const listeners = this.channels.get(workflowId);
-    if (!listeners?.delete(listener)) return;
-    if (listeners.size === 0) this.channels.delete(workflowId);
-  }
-
-  /** Workflows with at least one listener (for metrics and leak checks). */
+  /** Workflows with at least one subscriber (for metrics and leak checks). */
   get channelCount(): number {
     return this.channels.size;
   }
 
   hasListeners(workflowId: string): boolean {
     return this.channels.has(workflowId);
+  }
+
+  private channelFor(workflowId: string): Subject<PublishedBatch> {
+    let channel = this.channels.get(workflowId);
+    if (!channel) {
+      channel = new Subject<PublishedBatch>();
+      this.channels.set(workflowId, channel);
+    }
+    return channel;
+  }
+
+  private drop(workflowId: string, channel: Subject<PublishedBatch>): void {
+    // Only the workflow's current channel: an ended one may be replaced by a new one already.
+    if (this.channels.get(workflowId) === channel) this.channels.delete(workflowId);
+    channel.complete();
   }
 }

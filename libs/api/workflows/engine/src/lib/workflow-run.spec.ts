@@ -303,18 +303,15 @@ describe('WorkflowRun (simulated agents, real SQLite event log)', () => {
       agents: [simulated('agent-1', { durationMs: 60_000, progressMessages: 600 })],
     });
     const firstLine = deferred();
-    const listener = {
-      receive: (batch: PublishedBatch) => {
-        if (batch.events.some((event) => event.type === 'agent:progress')) firstLine.resolve();
-      },
-    };
-    hub.listen(run.id, listener);
+    const subscription = hub.watch(run.id).subscribe((batch: PublishedBatch) => {
+      if (batch.events.some((event) => event.type === 'agent:progress')) firstLine.resolve();
+    });
     const began = performance.now();
     const execution = run.execute();
     await firstLine.promise;
     run.stop('cancelled');
     await execution;
-    hub.unlisten(run.id, listener);
+    subscription.unsubscribe();
     // Far less than the agent's minute; the last progress line may take up to its one-second window.
     expect(performance.now() - began).toBeLessThan(5_000);
     const { view } = await finished(run, seed);

@@ -7,7 +7,6 @@ import { DemoSeeder } from './demo-seeder';
 import { MetricsController } from './metrics/metrics.controller';
 import { WorkflowMetrics } from './metrics/workflow-metrics';
 import { StreamRegistry } from './stream/stream-registry';
-import { StreamRequestHandler } from './stream/stream-request-handler';
 import { WorkflowStreamService } from './stream/workflow-stream.service';
 import { WorkflowErrorsFilter } from './workflow-errors.filter';
 import { WorkflowsController } from './workflows.controller';
@@ -19,12 +18,11 @@ import { WorkflowsService } from './workflows.service';
   providers: [
     WorkflowsService,
     WorkflowStreamService,
-    StreamRequestHandler,
     StreamRegistry,
     DemoSeeder,
     WorkflowMetrics,
     { provide: APP_FILTER, useClass: WorkflowErrorsFilter },
   ],
-  exports: [StreamRegistry, StreamRequestHandler, WorkflowsService],
+  exports: [StreamRegistry, WorkflowsService],
 })
 export class WorkflowsFeatureModule {}

@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
 import { CurrentUser, type Principal } from '@flowcast/api-auth';
 import type {
   WorkflowDetail,
@@ -7,13 +8,22 @@ import type {
   WorkflowLogsResponse,
 } from '@flowcast/shared-contract';
 import { WorkflowDefinitionDto } from './dto/workflow-definition.dto';
-import { CreateWorkflowQueryDto, EventPageQueryDto, ListWorkflowsQueryDto } from './dto/query.dto';
+import {
+  CreateWorkflowQueryDto,
+  EventPageQueryDto,
+  ListWorkflowsQueryDto,
+  StreamQueryDto,
+} from './dto/query.dto';
 import { WorkflowIdPipe } from './dto/workflow-id.pipe';
+import { WorkflowStreamService } from './stream/workflow-stream.service';
 import { WorkflowsService } from './workflows.service';
 
 @Controller('workflows')
 export class WorkflowsController {
-  constructor(private readonly workflows: WorkflowsService) {}
+  constructor(
+    private readonly workflows: WorkflowsService,
+    private readonly streams: WorkflowStreamService,
+  ) {}
 
   @Post()
   create(
@@ -71,5 +81,28 @@ export class WorkflowsController {
     @Query() query: EventPageQueryDto,
   ): Promise<WorkflowEventsResponse> {
     return this.workflows.events(id, principal, query.after, query.limit);
+  }
+
+  /**
+   * The live stream (CONTRACT §4, docs/stream-protocol.md). Guarded, validated and filtered like every
+   * route; the service takes the response over and writes the stream itself (not @Sse(): see the docs).
+   */
+  @Get(':id/stream')
+  stream(
+    @CurrentUser() principal: Principal,
+    @Param('id', WorkflowIdPipe) id: string,
+    @Query() query: StreamQueryDto,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    return this.streams.open(res, {
+      method: req.method,
+      workflowId: id,
+      lastEventIdHeader: lastEventId,
+      lastEventIdQuery: query.lastEventId,
+      types: query.types,
+      principal,
+    });
   }
 }

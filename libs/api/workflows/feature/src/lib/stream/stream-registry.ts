@@ -4,7 +4,7 @@ import type { Subscription } from 'rxjs';
 import { AccessEvents, type AccessRevocation, type Principal } from '@flowcast/api-auth';
 import { FLOWCAST_CONFIG, type FlowcastConfig } from '@flowcast/api-core';
 import type { TypeFilter } from '@flowcast/shared-contract';
-import { CloseReason, SseConnection, StreamSettings } from './sse-connection';
+import { CloseReason, ConnectionEvents, SseConnection, StreamSettings } from './sse-connection';
 
 /**
  * How a stream request was answered: `snapshot` (no Last-Event-ID), `replayed` (resumed after a known id),
@@ -47,6 +47,13 @@ export class StreamRegistry implements OnModuleDestroy {
   };
 
   private readonly revocations: Subscription;
+  private readonly connectionEvents: ConnectionEvents = {
+    onWrite: (bytes, events) => {
+      this.counters.bytesWritten += bytes;
+      this.counters.eventsDelivered += events;
+    },
+    onClose: (closed, reason) => this.remove(closed, reason),
+  };
 
   constructor(
     @Inject(FLOWCAST_CONFIG) private readonly config: FlowcastConfig,
@@ -75,44 +82,41 @@ export class StreamRegistry implements OnModuleDestroy {
     return this.closing;
   }
 
-  /**
-   * Throws 429 (JSON, with Retry-After, before any stream byte) when the caller or the process is at its
-   * cap; otherwise creates the connection. The caller then calls begin().
-   */
-  admit(
+  /** A connection for a stream request, not yet admitted: it may listen, and is then admitted or abandoned. */
+  create(
     res: ServerResponse,
     workflowId: string,
     principal: Principal,
     filter: TypeFilter | null,
   ): SseConnection {
-    if (this.connections.size >= this.config.stream.maxStreams) {
-      throw this.tooMany(res, 'The server has too many open streams; try again shortly');
-    }
-    if ((this.perPrincipal.get(principal.userId) ?? 0) >= this.config.stream.maxStreamsPerUser) {
-      throw this.tooMany(res, `At most ${this.config.stream.maxStreamsPerUser} open streams per user`);
-    }
-    // Spread lifetimes over ±10% so that streams opened together do not all reconnect together.
-    const lifetime = this.config.stream.maxLifetimeMs * (0.9 + Math.random() * 0.2);
-    const connection = new SseConnection(
+    return new SseConnection(
       workflowId,
       { userId: principal.userId, credentialId: principal.credential.id },
-      performance.now() + lifetime,
       res,
       filter,
       this.settings,
-      {
-        onWrite: (bytes, events) => {
-          this.counters.bytesWritten += bytes;
-          this.counters.eventsDelivered += events;
-        },
-        onClose: (closed, reason) => this.remove(closed, reason),
-      },
+      this.connectionEvents,
     );
+  }
+
+  /**
+   * Throws 429 (JSON, with Retry-After, before any stream byte) when the connection's user or the process
+   * is at its cap; otherwise counts the connection in. The caller then calls begin().
+   */
+  admit(res: ServerResponse, connection: SseConnection): void {
+    if (this.connections.size >= this.config.stream.maxStreams) {
+      throw this.tooMany(res, 'The server has too many open streams; try again shortly');
+    }
+    const userId = connection.owner.userId;
+    if ((this.perPrincipal.get(userId) ?? 0) >= this.config.stream.maxStreamsPerUser) {
+      throw this.tooMany(res, `At most ${this.config.stream.maxStreamsPerUser} open streams per user`);
+    }
+    // Spread lifetimes over ±10% so that streams opened together do not all reconnect together.
+    connection.deadline = performance.now() + this.config.stream.maxLifetimeMs * (0.9 + Math.random() * 0.2);
     this.connections.add(connection);
-    this.perPrincipal.set(principal.userId, (this.perPrincipal.get(principal.userId) ?? 0) + 1);
+    this.perPrincipal.set(userId, (this.perPrincipal.get(userId) ?? 0) + 1);
     this.counters.opened++;
     this.ensureTimer();
-    return connection;
   }
 
   /** Ends every open stream with a `retry:` line; new streams are refused the same way from now on. */

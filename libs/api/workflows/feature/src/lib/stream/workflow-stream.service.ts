@@ -1,14 +1,8 @@
 import type { ServerResponse } from 'node:http';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { badRequest } from '@flowcast/api-core';
 import type { Principal } from '@flowcast/api-auth';
-import {
-  EventsRepository,
-  eventFrame,
-  retryFrame,
-  WorkflowHub,
-  WorkflowsRepository,
-} from '@flowcast/api-workflows-data-access';
+import { EventsRepository, eventFrame, retryFrame, WorkflowHub } from '@flowcast/api-workflows-data-access';
 import {
   isTerminalEventType,
   isTerminalStatus,
@@ -23,10 +17,13 @@ import {
   WorkflowDetail,
 } from '@flowcast/shared-contract';
 import { WorkflowsService } from '../workflows.service';
+import { releaseRequestExtras } from './release-request';
 import { SseConnection } from './sse-connection';
 import { StreamRegistry } from './stream-registry';
 
 export interface StreamRequest {
+  /** Only GET opens a stream (Express would also route a HEAD here). */
+  method: string;
   workflowId: string;
   /** The `Last-Event-ID` header, which wins over the query parameter. */
   lastEventIdHeader?: string;
@@ -35,6 +32,14 @@ export interface StreamRequest {
   principal: Principal;
 }
 
+type StreamPlan =
+  | { kind: 'snapshot'; current: WorkflowDetail; reset?: StreamResetPayload }
+  | { kind: 'replay'; current: WorkflowDetail; after: number }
+  /** A finished workflow with nothing after the cursor that passes the filter: 204. */
+  | { kind: 'no-content' }
+  /** The server is shutting down: a retry hint and a normal close. */
+  | { kind: 'closing' };
+
 /** Log lines the snapshot carries (CONTRACT §4). */
 const SNAPSHOT_LOG_LINES = 50;
 /** Events read from the store per replay page. */
@@ -42,14 +47,19 @@ const REPLAY_PAGE = 250;
 
 /**
  * Opens a workflow's stream (CONTRACT §4): a snapshot for a new client, or a replay of everything after
- * its last event id, then live events. Live events are subscribed to *before* the store is read and held
- * back until the read is written, so an event stored in between is delivered exactly once (the
- * connection skips ids it has already written).
+ * its last event id, then live events. The stream subscribes to the workflow's live events *before* it
+ * reads anything from the store and holds them back until what it read is written, so an event stored in
+ * between is delivered exactly once (the connection skips ids it has already written), and the one read
+ * that checks access is also the snapshot's state.
+ *
+ * Refusals before the first stream byte are thrown (the exception filters answer them as JSON); a failure
+ * after it ends the stream as a normal close after a `retry:` line, so that EventSource resumes by id.
  */
 @Injectable()
 export class WorkflowStreamService {
+  private readonly logger = new Logger(WorkflowStreamService.name);
+
   constructor(
-    @Inject(WorkflowsRepository) private readonly workflows: WorkflowsRepository,
     @Inject(EventsRepository) private readonly events: EventsRepository,
     @Inject(WorkflowHub) private readonly hub: WorkflowHub,
     @Inject(StreamRegistry) private readonly registry: StreamRegistry,
@@ -57,87 +67,103 @@ export class WorkflowStreamService {
   ) {}
 
   async open(res: ServerResponse, request: StreamRequest): Promise<void> {
+    if (request.method !== 'GET') throw new NotFoundException();
     const filter = this.parseFilter(request.types);
-    const current = await this.access.assertVisible(request.workflowId, request.principal);
-
-    if (this.registry.isClosing) {
-      // Shutting down: a normal close with a retry hint sends EventSource to another instance.
-      res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache' });
-      res.end(retryFrame(1_000));
-      return;
-    }
-
-    const rawCursor = request.lastEventIdHeader ?? request.lastEventIdQuery;
-    let reset: StreamResetPayload | undefined;
-    if (rawCursor !== undefined) {
-      const after = parseEventId(rawCursor.trim());
-      if (after !== null && after <= current.lastEventId) {
-        await this.resume(res, request, current, after, filter);
+    const connection = this.registry.create(res, request.workflowId, request.principal, filter);
+    connection.listen(this.hub);
+    let plan: StreamPlan;
+    try {
+      plan = await this.plan(request, filter);
+      if (plan.kind === 'closing' || plan.kind === 'no-content') {
+        connection.abandon();
+        this.answerWithoutStream(res, plan.kind);
         return;
       }
-      reset = { requestedId: rawCursor, latestId: current.lastEventId, reason: 'unknown-id' };
+      this.registry.admit(res, connection);
+    } catch (error) {
+      connection.abandon();
+      throw error;
     }
-    await this.snapshot(res, request, current, filter, reset);
+    this.registry.counters.resumes[plan.kind === 'replay' ? 'replayed' : plan.reset ? 'reset' : 'snapshot']++;
+    connection.begin();
+    releaseRequestExtras(res);
+    try {
+      if (plan.kind === 'replay') await this.replayThenLive(connection, plan.current, plan.after, filter);
+      else await this.snapshotThenLive(connection, plan.current, plan.reset);
+    } catch (error) {
+      this.logger.error(
+        `Stream of ${request.workflowId} ended by an error: ${(error as Error)?.stack ?? String(error)}`,
+      );
+      connection.endEarly('error');
+    }
   }
 
-  private async resume(
-    res: ServerResponse,
-    request: StreamRequest,
-    current: WorkflowDetail,
-    after: number,
-    filter: TypeFilter | null,
-  ): Promise<void> {
+  /** What the stream will be, from the workflow's state read after the stream started listening. */
+  private async plan(request: StreamRequest, filter: TypeFilter | null): Promise<StreamPlan> {
+    const current = await this.access.assertVisible(request.workflowId, request.principal);
+    if (this.registry.isClosing) return { kind: 'closing' };
+    const rawCursor = request.lastEventIdHeader ?? request.lastEventIdQuery;
+    if (rawCursor === undefined) return { kind: 'snapshot', current };
+    const after = parseEventId(rawCursor.trim());
+    if (after === null || after > current.lastEventId) {
+      return {
+        kind: 'snapshot',
+        current,
+        reset: { requestedId: rawCursor, latestId: current.lastEventId, reason: 'unknown-id' },
+      };
+    }
     const finished = isTerminalStatus(current.status);
     if (finished && !(await this.anyAfter(request.workflowId, after, current.lastEventId, filter))) {
-      // Nothing more will ever come: 204 tells EventSource to stop reconnecting.
+      return { kind: 'no-content' };
+    }
+    return { kind: 'replay', current, after };
+  }
+
+  private answerWithoutStream(res: ServerResponse, kind: 'closing' | 'no-content'): void {
+    if (kind === 'no-content') {
+      // A finished workflow with nothing newer: 204 tells EventSource to stop reconnecting.
       res.writeHead(204).end();
       this.registry.counters.resumes.no_content++;
       return;
     }
-    const connection = this.registry.admit(res, request.workflowId, request.principal, filter);
-    this.registry.counters.resumes.replayed++;
-    connection.begin();
-    if (!finished) connection.listen(this.hub);
-    connection.lastId = after;
-    const sawEnd = await this.replay(connection, request.workflowId, filter);
-    connection.goLive();
-    if (finished || sawEnd) connection.finishSoon();
+    // Shutting down: a normal close with a retry hint sends EventSource to another instance.
+    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache' });
+    res.end(retryFrame(1_000));
   }
 
-  private async snapshot(
-    res: ServerResponse,
-    request: StreamRequest,
+  private async replayThenLive(
+    connection: SseConnection,
     current: WorkflowDetail,
+    after: number,
     filter: TypeFilter | null,
+  ): Promise<void> {
+    connection.lastId = after;
+    const sawEnd = await this.replay(connection, current.id, filter);
+    connection.goLive();
+    if (isTerminalStatus(current.status) || sawEnd) connection.finishSoon();
+  }
+
+  private async snapshotThenLive(
+    connection: SseConnection,
+    view: WorkflowDetail,
     reset: StreamResetPayload | undefined,
   ): Promise<void> {
-    const connection = this.registry.admit(res, request.workflowId, request.principal, filter);
-    this.registry.counters.resumes[reset ? 'reset' : 'snapshot']++;
-    connection.begin();
     const ts = new Date().toISOString();
+    let text = '';
+    let count = 0;
     if (reset) {
-      connection.write(
-        eventFrame('stream:reset', JSON.stringify({ ...reset, workflowId: request.workflowId, ts })),
-        1,
-      );
-    }
-    let view = current;
-    if (!isTerminalStatus(current.status)) {
-      connection.listen(this.hub);
-      // Read again now that live events are held: everything after this view's id will reach the connection.
-      view = (await this.workflows.findView(request.workflowId)) ?? current;
+      text += eventFrame('stream:reset', JSON.stringify({ ...reset, workflowId: view.id, ts }));
+      count++;
     }
     const frames = snapshotEvents(view, ts).map((event) => ({
       type: event.type,
       data: JSON.stringify(event.data),
     }));
-    const logFrames = await this.latestLogFrames(request.workflowId, view.lastEventId);
-    const all = [...frames, ...logFrames];
-    let chunk = '';
+    const all = [...frames, ...(await this.latestLogFrames(view))];
     all.forEach((frame, index) => {
-      chunk += eventFrame(frame.type, frame.data, index === all.length - 1 ? view.lastEventId : undefined);
+      text += eventFrame(frame.type, frame.data, index === all.length - 1 ? view.lastEventId : undefined);
     });
-    connection.write(chunk, all.length);
+    connection.write(text, count + all.length);
     connection.lastId = view.lastEventId;
     connection.goLive();
     if (isTerminalStatus(view.status)) connection.finishSoon();
@@ -197,9 +223,10 @@ export class WorkflowStreamService {
     }
   }
 
-  /** The last 50 log lines up to `upTo`, each as a log:created event (a batch's lines one by one). */
-  private async latestLogFrames(workflowId: string, upTo: number): Promise<{ type: string; data: string }[]> {
-    const rows = await this.events.readLatestLogEvents(workflowId, upTo, SNAPSHOT_LOG_LINES);
+  /** The last 50 log lines of the view, each as a log:created event (a batch's lines one by one). */
+  private async latestLogFrames(view: WorkflowDetail): Promise<{ type: string; data: string }[]> {
+    if (view.lastEventId === 0) return []; // nothing stored yet
+    const rows = await this.events.readLatestLogEvents(view.id, view.lastEventId, SNAPSHOT_LOG_LINES);
     const lines: { type: string; data: string }[] = [];
     for (const row of rows.reverse()) {
       if (row.type === 'log:created') {
