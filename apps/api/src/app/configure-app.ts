@@ -1,5 +1,4 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import cookieParser from 'cookie-parser';
 import { json } from 'express';
 import helmet from 'helmet';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -33,8 +32,8 @@ export function configureApp(app: NestExpressApplication, config: FlowcastConfig
     // Exact origins only, with credentials: never `*`, never the request's own Origin reflected back.
     app.enableCors({ origin: config.auth.corsOrigins, credentials: true });
   }
-  app.use(cookieParser());
-  app.use(json({ limit: BODY_LIMIT }), deferBodyErrors);
+  // Streams have no body (and no `req.body` is hung on them); the session cookie is read by the guard.
+  app.use(exceptStreams(json({ limit: BODY_LIMIT })), deferBodyErrors);
   app.setGlobalPrefix(API_PREFIX);
   app.useGlobalPipes(createValidationPipe());
 }
@@ -44,7 +43,7 @@ type Middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unk
 /**
  * The middleware for every request but event streams (see isStreamRequest): a stream stays open for minutes,
  * and neither a log line written when it ends nor document headers serve it. Everything else about a stream
- * request (CORS, cookies, the guard, pipes, filters, interceptors) is the same as for any route.
+ * request (CORS, the guard, pipes, filters, interceptors) is the same as for any route.
  */
 function exceptStreams(middleware: Middleware): Middleware {
   return (req, res, next) => (isStreamRequest(req.url) ? next() : middleware(req, res, next));

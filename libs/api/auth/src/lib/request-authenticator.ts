@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { parse as parseCookies } from 'cookie';
 import type { Request } from 'express';
 import { CREDENTIAL_QUERY_PARAMS } from '@flowcast/api-core';
 import { SESSION_COOKIE } from '@flowcast/shared-contract';
@@ -15,8 +16,9 @@ export function hasCredentialInUrl(req: Request): boolean {
 }
 
 /**
- * Who is calling: `Authorization: Bearer <API token>` first, then the console's session cookie; null when
- * neither is valid, or when the URL carries a credential. The global AccessGuard's first step.
+ * Who is calling: `Authorization: Bearer <API token>` first, then the console's session cookie (the only
+ * cookie the API reads, so no cookie-parsing middleware); null when neither is valid, or when the URL
+ * carries a credential. The global AccessGuard's first step.
  *
  * Not through passport (which the login still uses, with passport-local): for these two credentials
  * passport only dispatched to this code, and on every request it built a strategy object, a dozen
@@ -34,7 +36,8 @@ export class RequestAuthenticator {
     const bearer = BEARER.exec(req.headers.authorization ?? '');
     const byToken = bearer ? await this.tokens.authenticate(bearer[1]) : null;
     if (byToken) return byToken;
-    const session = (req.cookies as Record<string, string> | undefined)?.[SESSION_COOKIE];
+    const cookies = req.headers.cookie;
+    const session = cookies ? parseCookies(cookies)[SESSION_COOKIE] : undefined;
     return session ? this.sessions.authenticate(session) : null;
   }
 }
