@@ -245,6 +245,16 @@ async function startBare() {
   };
 }
 
+/** Load generators of the running scenario; whatever a failed scenario left running is killed after it. */
+const loaders = new Set();
+
+function startLoader() {
+  const loader = ipcChild(join(here, 'load-client.mjs'));
+  loaders.add(loader);
+  loader.child.once('exit', () => loaders.delete(loader));
+  return loader;
+}
+
 /** A shell step printing its own clock (ms, 3 decimals) `rate` times a second for `seconds`. */
 function clockAgent(name, rate, seconds) {
   const script = `const end=Date.now()+${seconds * 1000};const t=setInterval(()=>{console.log((performance.timeOrigin+performance.now()).toFixed(3));if(Date.now()>end)clearInterval(t)},${1000 / rate})`;
@@ -348,7 +358,7 @@ async function measureFlow(target, loader, seconds) {
 // ---------------------------------------------------------------------------------------------------------
 
 async function fanout(clients, target) {
-  const loader = ipcChild(join(here, 'load-client.mjs'));
+  const loader = startLoader();
   await loader.first();
   const seconds = Q.fanoutSeconds;
   await target.clientHeaders(clients); // tokens exist before the memory baseline
@@ -396,7 +406,7 @@ async function fanout(clients, target) {
 
 async function manyWorkflows(target) {
   const [workflows, perWorkflow] = Q.many;
-  const loader = ipcChild(join(here, 'load-client.mjs'));
+  const loader = startLoader();
   await loader.first();
   const seconds = Q.manySeconds;
   const rate = 2;
@@ -461,7 +471,7 @@ async function quietStreamPath(target, name) {
 
 async function idle(target) {
   const clients = Q.idle;
-  const loader = ipcChild(join(here, 'load-client.mjs'));
+  const loader = startLoader();
   await loader.first();
   const path = await quietStreamPath(target, 'idle');
   await target.clientHeaders(clients); // tokens exist before the memory baseline
@@ -485,7 +495,7 @@ async function idle(target) {
 async function replay(target) {
   const events = Q.replayEvents;
   const clients = Q.replayClients;
-  const loader = ipcChild(join(here, 'load-client.mjs'));
+  const loader = startLoader();
   await loader.first();
   let path;
   let total;
@@ -554,7 +564,7 @@ async function replay(target) {
 
 async function ingest(target, subscribers) {
   const events = Q.ingestEvents;
-  const loader = ipcChild(join(here, 'load-client.mjs'));
+  const loader = startLoader();
   await loader.first();
   const created = await json(
     target.base,
@@ -596,6 +606,8 @@ async function ingest(target, subscribers) {
   return {
     scenario: `ingest: ${events} events, ${subscribers} subscribers`,
     storedPerSec: Math.round(final.lastEventId / seconds),
+    // Events the subscribers received in all (a subscriber cut off as too slow stops receiving).
+    delivered: report.events,
     gaps: report.gaps,
     duplicates: report.duplicates,
     errors: report.failed,
@@ -604,7 +616,7 @@ async function ingest(target, subscribers) {
 
 async function storm(target) {
   const clients = Q.storm;
-  const loader = ipcChild(join(here, 'load-client.mjs'));
+  const loader = startLoader();
   await loader.first();
   const path = await quietStreamPath(target, 'storm');
   const headers = await target.clientHeaders(clients);
@@ -676,6 +688,7 @@ async function main() {
           runs.push({ server: server.name, scenario: name, error: error.message });
           log(`${name} on ${server.name} failed: ${error.message}`);
         } finally {
+          for (const loader of loaders) loader.kill();
           await server.stop();
         }
       }
@@ -753,6 +766,7 @@ function render(results) {
   for (const r of results) {
     const other = [
       r.storedPerSec !== undefined ? `${r.storedPerSec} stored/s` : '',
+      r.delivered !== undefined ? `${r.delivered} delivered` : '',
       r.secondsToAllSnapshots !== undefined ? `all snapshots in ${r.secondsToAllSnapshots} s` : '',
       r.seconds !== undefined ? `${r.seconds} s` : '',
       r.runs !== undefined ? `median of ${r.runs} (${r.range[0]}–${r.range[1]})` : '',

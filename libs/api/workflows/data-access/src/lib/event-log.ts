@@ -272,7 +272,7 @@ export class EventLog {
       events,
       frames,
       bytes,
-      chunk: httpChunk(frames, bytes),
+      chunk: Buffer.from(httpChunk(frames, bytes)),
       firstId,
       lastId: rows[rows.length - 1].seq,
       terminal,

@@ -9,7 +9,7 @@ function batch(workflowId: string, firstId: number, lastId = firstId, terminal =
     frame: `id: ${firstId + i}\nevent: log:created\ndata: {}\n\n`,
   }));
   const frames = events.map((e) => e.frame).join('');
-  const chunk = httpChunk(frames, frames.length);
+  const chunk = Buffer.from(httpChunk(frames, frames.length));
   return { workflowId, events, frames, bytes: frames.length, chunk, firstId, lastId, terminal };
 }
 

@@ -17,8 +17,11 @@ export interface PublishedBatch {
   frames: string;
   /** UTF-8 length of `frames`, computed once for every subscriber's byte count. */
   bytes: number;
-  /** `frames` as one HTTP/1.1 chunk (see httpChunk): what a stream writing to its socket sends. */
-  chunk: string;
+  /**
+   * `frames` as one HTTP/1.1 chunk (see httpChunk), encoded once: what a stream writing to its socket sends.
+   * Every stream writes this same Buffer, so a batch is converted to UTF-8 once, not once per stream.
+   */
+  chunk: Buffer;
   firstId: number;
   lastId: number;
   /** The batch ends the workflow (workflow:completed, :failed or :cancelled). */

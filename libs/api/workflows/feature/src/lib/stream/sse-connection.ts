@@ -37,7 +37,7 @@ const logger = new Logger('SseConnection');
  * the client reads too slowly to keep its queue under `maxBufferBytes`.
  *
  * After the first write (through the response, with the headers), bytes go straight to the socket, framed as
- * HTTP/1.1 chunks here (a batch's chunk is built once for every stream), not through `res.write`: on Node 20
+ * HTTP/1.1 chunks here (a batch's chunk is encoded once for every stream), not through `res.write`: on Node 20
  * the framework-decorated response makes every write through it several times dearer
  * (docs/stream-protocol.md, "How a stream is served"). The response still ends the exchange (`res.end()`
  * writes the last chunk), so keep-alive works as usual.
@@ -71,7 +71,9 @@ export class SseConnection implements Pick<Observer<PublishedBatch>, 'next'> {
     private readonly settings: StreamSettings,
     private readonly events: ConnectionEvents,
   ) {
-    res.once('close', () => this.cleanup());
+    // A client that hung up while the request went through the guard and pipes is gone already.
+    if (res.destroyed) this.closed = true;
+    else res.once('close', () => this.cleanup());
   }
 
   get isOpen(): boolean {
@@ -112,9 +114,10 @@ export class SseConnection implements Pick<Observer<PublishedBatch>, 'next'> {
 
   /**
    * Writes text (frames or comments); returns false when the client's queue is over the high-water mark.
-   * `bytes` is the text's UTF-8 length and `chunk` its HTTP chunk, passed when already known (a batch's).
+   * `bytes` is the text's UTF-8 length and `chunk` its HTTP chunk, passed when already known (a batch's,
+   * encoded once for every stream).
    */
-  write(text: string, events: number, bytes = Buffer.byteLength(text), chunk?: string): boolean {
+  write(text: string, events: number, bytes = Buffer.byteLength(text), chunk?: Buffer): boolean {
     if (this.closed) return false;
     // What is still queued from earlier writes is what the client has not taken: past the bound, it is
     // too slow. (One burst may exceed the bound on its own; it is the backlog that counts.)
@@ -195,7 +198,7 @@ export class SseConnection implements Pick<Observer<PublishedBatch>, 'next'> {
     }
   }
 
-  private send(text: string, bytes: number, chunk?: string): boolean {
+  private send(text: string, bytes: number, chunk?: Buffer): boolean {
     if (this.opening !== null) return this.sendFirst(text, bytes);
     if (!this.socket) return this.res.write(text);
     return this.socket.write(this.chunked ? (chunk ?? httpChunk(text, bytes)) : text);

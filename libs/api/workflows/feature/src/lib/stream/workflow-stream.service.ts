@@ -74,6 +74,7 @@ export class WorkflowStreamService {
     let plan: StreamPlan;
     try {
       plan = await this.plan(request, filter);
+      if (!connection.isOpen) return; // the client hung up meanwhile: nothing to answer, nothing to count
       if (plan.kind === 'closing' || plan.kind === 'no-content') {
         connection.abandon();
         this.answerWithoutStream(res, plan.kind);
