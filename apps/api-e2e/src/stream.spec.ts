@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import {
   reduceWorkflow,
   seedWorkflow,
@@ -123,6 +124,36 @@ describe('GET /api/workflows/:id/stream', () => {
       status: 'completed',
       workflowId: workflow.id,
     });
+  });
+
+  it('serves two stream requests pipelined on one connection one after the other, each whole', async () => {
+    const workflow = await api.create(
+      { name: 'pipelined', agents: [simulatedAgent('a', { durationMs: 100, progressMessages: 3 })] },
+      true,
+    );
+    const final = await api.waitForEnd(workflow.id);
+    const created = await api.request<{ token: string }>('POST', '/api/auth/tokens', { name: 'pipelined' });
+    const request = `GET /api/workflows/${workflow.id}/stream HTTP/1.1\r\nHost: flowcast\r\nAuthorization: Bearer ${created.body.token}\r\n\r\n`;
+    const socket = connect(server.port, '127.0.0.1');
+    let raw = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (raw += chunk));
+    // The second response waits for the first (which ends after the close grace), then uses the same socket.
+    socket.write(request + request);
+    const deadline = Date.now() + 10_000;
+    while ((raw.match(/\r\n0\r\n\r\n/g) ?? []).length < 2 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    socket.destroy();
+    const responses = raw.split('HTTP/1.1 200 OK\r\n').slice(1);
+    expect(responses).toHaveLength(2);
+    for (const response of responses) {
+      expect(response).toMatch(/transfer-encoding: chunked/i);
+      expect(response).toContain(`: connected to workflow ${workflow.id}\n\nretry: 1500\n\n`);
+      expect(response).toContain('event: workflow:state\n');
+      expect(response).toContain(`id: ${final.lastEventId}\nevent: log:created\n`);
+      expect(response.endsWith('\r\n0\r\n\r\n')).toBe(true);
+    }
   });
 
   it('writes a heartbeat comment whenever the stream has been silent for SSE_HEARTBEAT_MS', async () => {
