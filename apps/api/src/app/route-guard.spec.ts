@@ -1,12 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { METHODS } from 'node:http';
-import { join } from 'node:path';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { RequestMethod } from '@nestjs/common';
-import { DiscoveryService, MetadataScanner, ModulesContainer, NestFactory, Reflector } from '@nestjs/core';
+import { DiscoveryService, MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { createLogger, IS_PUBLIC, loadConfig, PinoLoggerService, StoreConnection } from '@flowcast/api-core';
+import { IS_PUBLIC } from '@flowcast/api-core';
 import {
   API_PREFIX,
   CSRF_HEADER,
@@ -14,8 +11,7 @@ import {
   SESSION_COOKIE,
   type CreateTokenResponse,
 } from '@flowcast/shared-contract';
-import { AppModule } from './app.module';
-import { configureApp } from './configure-app';
+import { type InProcessApp, startInProcessApp } from './testing/in-process-app';
 
 /**
  * The whole HTTP surface of the real app, called without credentials: every route but the two open ones
@@ -101,36 +97,19 @@ function expressRoutes(app: NestExpressApplication): string[] {
 const fillParams = (path: string) => path.replace(/:[A-Za-z_]\w*/g, PARAM_VALUE);
 
 describe('the global access guard, over real HTTP', () => {
-  let dir: string;
-  let store: StoreConnection;
+  let running: InProcessApp;
   let app: NestExpressApplication;
   let baseUrl: string;
   let routes: Route[];
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'flowcast-route-guard-'));
-    const config = loadConfig({
-      DATABASE_URL: `sqlite:${join(dir, 'flowcast.db')}`,
-      DEMO: 'false',
-      ADMIN_PASSWORD,
-      LOG_LEVEL: 'silent',
-    });
-    store = await StoreConnection.open(config.store);
-    const logger = createLogger(config);
-    app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, store }), {
-      logger: new PinoLoggerService(logger),
-      bodyParser: false,
-    });
-    configureApp(app, config, logger);
-    await app.listen(0, '127.0.0.1');
-    baseUrl = await app.getUrl();
+    running = await startInProcessApp({ adminPassword: ADMIN_PASSWORD });
+    ({ app, baseUrl } = running);
     routes = discoverRoutes(app, API_PREFIX);
   });
 
   afterAll(async () => {
-    await app?.close();
-    await store?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await running?.close();
   });
 
   const call = (

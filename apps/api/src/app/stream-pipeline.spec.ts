@@ -1,7 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { get, type IncomingMessage } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   CallHandler,
   CanActivate,
@@ -11,14 +8,11 @@ import {
   Module,
   NestInterceptor,
 } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import type { Observable } from 'rxjs';
-import { createLogger, loadConfig, PinoLoggerService, StoreConnection } from '@flowcast/api-core';
 import { CSRF_HEADER, CSRF_HEADER_VALUE, SESSION_COOKIE } from '@flowcast/shared-contract';
-import { AppModule } from './app.module';
-import { configureApp } from './configure-app';
+import { type InProcessApp, startInProcessApp } from './testing/in-process-app';
 
 /**
  * The event stream is a Nest route like any other: whatever the app adds globally (a guard, an interceptor)
@@ -71,40 +65,27 @@ function openStream(url: string, headers: Record<string, string>) {
 }
 
 describe('the event stream route in Nest’s pipeline', () => {
-  let dir: string;
-  let store: StoreConnection;
-  let app: NestExpressApplication;
+  let running: InProcessApp;
   let baseUrl: string;
   let auth: Record<string, string>;
   let streamUrl: string;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'flowcast-stream-pipeline-'));
-    const config = loadConfig({
-      DATABASE_URL: `sqlite:${join(dir, 'flowcast.db')}`,
-      DEMO: 'false',
-      ADMIN_PASSWORD,
-      LOG_LEVEL: 'silent',
+    running = await startInProcessApp({
+      adminPassword: ADMIN_PASSWORD,
+      wrap: (appModule) => {
+        @Module({
+          imports: [appModule],
+          providers: [
+            { provide: APP_GUARD, useClass: RefusingGuard },
+            { provide: APP_INTERCEPTOR, useClass: MarkingInterceptor },
+          ],
+        })
+        class TestAppModule {}
+        return TestAppModule;
+      },
     });
-    store = await StoreConnection.open(config.store);
-    const logger = createLogger(config);
-
-    @Module({
-      imports: [AppModule.forRoot({ config, store })],
-      providers: [
-        { provide: APP_GUARD, useClass: RefusingGuard },
-        { provide: APP_INTERCEPTOR, useClass: MarkingInterceptor },
-      ],
-    })
-    class TestAppModule {}
-
-    app = await NestFactory.create<NestExpressApplication>(TestAppModule, {
-      logger: new PinoLoggerService(logger),
-      bodyParser: false,
-    });
-    configureApp(app, config, logger);
-    await app.listen(0, '127.0.0.1');
-    baseUrl = await app.getUrl();
+    baseUrl = running.baseUrl;
 
     const login = await fetch(`${baseUrl}/api/auth/login`, {
       method: 'POST',
@@ -132,9 +113,7 @@ describe('the event stream route in Nest’s pipeline', () => {
   });
 
   afterAll(async () => {
-    await app?.close();
-    await store?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await running?.close();
   });
 
   it('is refused by a global guard added to the app, with its JSON error and no stream byte', async () => {

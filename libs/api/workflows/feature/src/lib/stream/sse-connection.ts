@@ -36,11 +36,11 @@ const logger = new Logger('SseConnection');
  * the close grace of a finished workflow, with a `retry:` line when the server ends it early, or at once when
  * the client reads too slowly to keep its queue under `maxBufferBytes`.
  *
- * After the first write (through the response, with the headers), bytes go straight to the socket, framed as
- * HTTP/1.1 chunks here (a batch's chunk is encoded once for every stream), not through `res.write`: on Node 20
- * the framework-decorated response makes every write through it several times dearer
- * (docs/stream-protocol.md, "How a stream is served"). The response still ends the exchange (`res.end()`
- * writes the last chunk), so keep-alive works as usual.
+ * Once the response has flushed its headers, bytes go straight to the socket, framed as HTTP/1.1 chunks here
+ * (a batch's chunk is encoded once for every stream), not through `res.write`: on Node 20 the
+ * framework-decorated response makes every write through it several times dearer (docs/stream-protocol.md,
+ * "How a stream is served"). The response still ends the exchange (`res.end()` writes the last chunk), so
+ * keep-alive works as usual.
  */
 export class SseConnection implements Pick<Observer<PublishedBatch>, 'next'> {
   lastWriteAt = performance.now();
@@ -55,7 +55,7 @@ export class SseConnection implements Pick<Observer<PublishedBatch>, 'next'> {
   private closeTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private closeReason: CloseReason = 'client';
-  /** The socket written to directly; null while the response does not own it (see begin()). */
+  /** The socket written to directly; null until the first write, and for a pipelined response (sendFirst). */
   private socket: Socket | null = null;
   /** Whether the response uses chunked transfer coding (HTTP/1.1), which direct writes must then frame. */
   private chunked = false;
