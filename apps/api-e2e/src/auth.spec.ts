@@ -80,6 +80,14 @@ describe('access control', () => {
       expect(wrong.response.body).toEqual(unknown.response.body);
       expect(wrong.setCookie).toBe('');
     });
+
+    it('answers a malformed JSON body with a 400 naming the body, and sets no cookie', async () => {
+      const anonymous = new ApiClient(server.url);
+      const response = await anonymous.request<ErrorResponse>('POST', '/api/auth/login', '{"username": ');
+      expect(response.status).toBe(400);
+      expect(response.body.fields?.[0].field).toBe('body');
+      expect(response.headers.get('set-cookie')).toBeNull();
+    });
   });
 
   describe('sessions', () => {

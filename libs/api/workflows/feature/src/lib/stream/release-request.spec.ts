@@ -1,17 +1,17 @@
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { releaseRequestExtras } from './release-request';
+import { releaseRoutingState } from './release-request';
 
-describe('releaseRequestExtras', () => {
-  it('drops what the framework hung on a request, and the response still streams and ends', async () => {
+describe('releaseRoutingState', () => {
+  it('drops Express’s routing state from a request, leaves the rest, and the response still streams', async () => {
     const app = express();
     let seen: Record<string, unknown> = {};
     app.get('/items/:id', (req, res) => {
       (req as unknown as { user: unknown }).user = { id: 'u1' };
       res.writeHead(200, { 'Content-Type': 'text/plain' });
-      releaseRequestExtras(res);
-      const extras = req as unknown as Record<string, unknown>;
-      seen = Object.fromEntries(['next', '_parsedUrl', 'params', 'route', 'user'].map((k) => [k, extras[k]]));
+      releaseRoutingState(res);
+      const fields = req as unknown as Record<string, unknown>;
+      seen = Object.fromEntries(['next', '_parsedUrl', 'params', 'user', 'path'].map((k) => [k, fields[k]]));
       res.write('still ');
       res.end('open');
     });
@@ -24,9 +24,9 @@ describe('releaseRequestExtras', () => {
       expect(seen).toEqual({
         next: undefined,
         _parsedUrl: undefined,
-        params: undefined,
-        route: undefined,
-        user: undefined,
+        params: { id: '7' },
+        user: { id: 'u1' },
+        path: '/items/7', // parsed again on demand
       });
     } finally {
       server.close();

@@ -17,7 +17,7 @@ import {
   WorkflowDetail,
 } from '@flowcast/shared-contract';
 import { WorkflowsService } from '../workflows.service';
-import { releaseRequestExtras } from './release-request';
+import { releaseRoutingState } from './release-request';
 import { SseConnection } from './sse-connection';
 import { StreamRegistry } from './stream-registry';
 
@@ -87,7 +87,7 @@ export class WorkflowStreamService {
     }
     this.registry.counters.resumes[plan.kind === 'replay' ? 'replayed' : plan.reset ? 'reset' : 'snapshot']++;
     connection.begin();
-    releaseRequestExtras(res);
+    releaseRoutingState(res);
     try {
       if (plan.kind === 'replay') await this.replayThenLive(connection, plan.current, plan.after, filter);
       else await this.snapshotThenLive(connection, plan.current, plan.reset);
