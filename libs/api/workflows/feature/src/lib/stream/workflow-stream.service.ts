@@ -1,6 +1,5 @@
 import type { ServerResponse } from 'node:http';
 import { Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
-import { badRequest } from '@flowcast/api-core';
 import type { Principal } from '@flowcast/api-auth';
 import { EventsRepository, eventFrame, retryFrame, WorkflowHub } from '@flowcast/api-workflows-data-access';
 import {
@@ -13,11 +12,10 @@ import {
   snapshotEvents,
   StreamResetPayload,
   TypeFilter,
-  TypeFilterError,
   WorkflowDetail,
 } from '@flowcast/shared-contract';
 import { WorkflowsService } from '../workflows.service';
-import { releaseRoutingState } from './release-request';
+import { releaseRoutingState } from './release-routing-state';
 import { SseConnection } from './sse-connection';
 import { StreamRegistry } from './stream-registry';
 
@@ -68,7 +66,8 @@ export class WorkflowStreamService {
 
   async open(res: ServerResponse, request: StreamRequest): Promise<void> {
     if (request.method !== 'GET') throw new NotFoundException();
-    const filter = this.parseFilter(request.types);
+    // `types` was validated by StreamQueryDto (a bad pattern is its 400).
+    const filter = parseTypeFilter(request.types);
     const connection = this.registry.create(res, request.workflowId, request.principal, filter);
     connection.listen(this.hub);
     let plan: StreamPlan;
@@ -245,14 +244,5 @@ export class WorkflowStreamService {
       }
     }
     return lines.slice(-SNAPSHOT_LOG_LINES);
-  }
-
-  private parseFilter(types: string | undefined): TypeFilter | null {
-    try {
-      return parseTypeFilter(types);
-    } catch (error) {
-      if (error instanceof TypeFilterError) throw badRequest([{ field: 'types', errors: [error.message] }]);
-      throw error;
-    }
   }
 }

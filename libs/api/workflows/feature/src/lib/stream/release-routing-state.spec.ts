@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { releaseRoutingState } from './release-request';
+import { releaseRoutingState } from './release-routing-state';
 
 describe('releaseRoutingState', () => {
   it('drops Express’s routing state from a request, leaves the rest, and the response still streams', async () => {
