@@ -5,7 +5,13 @@ import { NestFactory } from '@nestjs/core';
 import { config as rxjsConfig } from 'rxjs';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { API_PREFIX } from '@flowcast/shared-contract';
-import { createLogger, loadConfig, PinoLoggerService, StoreConnection } from '@flowcast/api-core';
+import {
+  createLogger,
+  loadConfig,
+  PinoLoggerService,
+  RedisClients,
+  StoreConnection,
+} from '@flowcast/api-core';
 import { WorkflowEngine } from '@flowcast/api-workflows-engine';
 import { StreamRegistry } from '@flowcast/api-workflows-feature';
 import { AppModule } from './app/app.module';
@@ -14,9 +20,18 @@ import { configureApp } from './app/configure-app';
 async function bootstrap(): Promise<void> {
   let config;
   let store: StoreConnection;
+  let redis: RedisClients | null = null;
   try {
     config = loadConfig();
     store = await StoreConnection.open(config.store);
+    if (config.cluster) {
+      try {
+        redis = await RedisClients.open(config.cluster);
+      } catch (error) {
+        await store.close();
+        throw error;
+      }
+    }
   } catch (error) {
     // One clear line, no stack: the operator has a variable to fix.
     process.stderr.write(`flowcast: ${(error as Error).message}\n`);
@@ -26,7 +41,7 @@ async function bootstrap(): Promise<void> {
   const pino = createLogger(config);
   const nestLogger = new PinoLoggerService(pino);
   const app = await NestFactory.create<NestExpressApplication>(
-    AppModule.forRoot({ config, store, consoleDir: join(__dirname, '..', 'console', 'browser') }),
+    AppModule.forRoot({ config, store, redis, consoleDir: join(__dirname, '..', 'console', 'browser') }),
     { logger: nestLogger, bodyParser: false },
   );
   configureApp(app, config, pino);
@@ -40,7 +55,10 @@ async function bootstrap(): Promise<void> {
   // Streams live for up to SSE_MAX_LIFETIME_MS; Node's default request timeout must not cut them.
   server.requestTimeout = 0;
   const { port } = server.address() as AddressInfo;
-  logger.log(`Flowcast listening on http://localhost:${port}/${API_PREFIX} (store: ${config.store.kind})`);
+  const cluster = config.cluster ? `, cluster instance ${config.cluster.instanceId}` : '';
+  logger.log(
+    `Flowcast listening on http://localhost:${port}/${API_PREFIX} (store: ${config.store.kind}${cluster})`,
+  );
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -58,6 +76,7 @@ async function bootstrap(): Promise<void> {
       server.closeIdleConnections();
       await app.close();
       await store.close();
+      await redis?.close();
       process.exit(0);
     } catch (error) {
       logger.error(`Shutdown failed: ${(error as Error).message}`);

@@ -178,7 +178,7 @@ describe('the global access guard, over real HTTP', () => {
   it('answers the health check without credentials', async () => {
     const response = await call('GET', '/api/health');
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ok' });
+    expect(await response.json()).toEqual({ status: 'ok', store: 'ok' });
   });
 
   describe('refuses before looking at the request', () => {

@@ -7,3 +7,6 @@ export * from './lib/public.decorator';
 export * from './lib/validation/validation';
 export * from './lib/http/body-errors';
 export * from './lib/logging/logging';
+export * from './lib/cluster/cluster-bus';
+export * from './lib/cluster/instance-liveness';
+export * from './lib/cluster/redis-clients';

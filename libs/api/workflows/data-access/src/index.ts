@@ -5,3 +5,5 @@ export * from './lib/sse-frame';
 export * from './lib/workflow-errors';
 export * from './lib/workflow-hub';
 export * from './lib/workflows.repository';
+export * from './lib/cluster/cluster-feed';
+export * from './lib/published-batch';

@@ -99,6 +99,9 @@ export interface WorkflowEventsResponse {
 
 export interface HealthResponse {
   status: 'ok' | 'unavailable';
+  /** Each dependency: the store always, Redis only in a cluster (REDIS_URL set). */
+  store?: 'ok' | 'down';
+  redis?: 'ok' | 'down';
 }
 
 export interface FieldError {

@@ -19,7 +19,20 @@ describe('loadConfig', () => {
       engine: { concurrency: 4, logBatchThreshold: 50, claudeBin: 'claude' },
       auth: { adminPassword: undefined, sessionSecret: undefined, cookieSecure: 'auto', corsOrigins: [] },
       metrics: { token: undefined },
+      cluster: null,
     });
+  });
+
+  it('joins a cluster with REDIS_URL and a PostgreSQL store, named by INSTANCE_ID or a generated id', () => {
+    const postgres = 'postgres://flowcast@db.internal:5432/flowcast';
+    expect(
+      loadConfig({ DATABASE_URL: postgres, REDIS_URL: 'redis://cache:6379/2', INSTANCE_ID: 'api-1' }).cluster,
+    ).toEqual({ redisUrl: 'redis://cache:6379/2', instanceId: 'api-1' });
+    const generated = loadConfig({ DATABASE_URL: postgres, REDIS_URL: 'rediss://cache' }).cluster;
+    expect(generated?.instanceId).toMatch(/^[A-Za-z0-9.-]+-\d+-[0-9a-f]{6}$/);
+    expect(loadConfig({ DATABASE_URL: postgres, REDIS_URL: 'rediss://cache' }).cluster?.instanceId).not.toBe(
+      generated?.instanceId,
+    );
   });
 
   it('reads every variable it documents', () => {
@@ -61,6 +74,11 @@ describe('loadConfig', () => {
     ['CORS_ORIGINS', 'https://a.example.com/path', /not an origin/],
     ['COOKIE_SECURE', 'sometimes', /COOKIE_SECURE/],
     ['STORE_COMMIT_WINDOW_MS', '5000', /STORE_COMMIT_WINDOW_MS must be between 0 and 1000/],
+    ['REDIS_URL', 'localhost:6379', /REDIS_URL must start with redis:\/\/ or rediss:\/\//],
+    ['REDIS_URL', 'redis://', /REDIS_URL is not a parsable redis:\/\/ URL|REDIS_URL needs a host/],
+    ['REDIS_URL', 'redis://cache:6379/queues', /REDIS_URL may only name a database number/],
+    ['REDIS_URL', 'redis://127.0.0.1:6379', /REDIS_URL needs DATABASE_URL=postgres/],
+    ['INSTANCE_ID', 'has spaces', /INSTANCE_ID must be 1 to 64/],
   ])('refuses %s=%s with one line naming the variable', (name, value, message) => {
     let error: unknown;
     try {

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { bool, cleanEnv, makeValidator, str } from 'envalid';
 
 /** Where events and workflows are kept: the embedded SQLite file or a PostgreSQL server. */
@@ -49,6 +51,17 @@ export interface FlowcastConfig {
     /** From METRICS_TOKEN: a bearer that may read `GET /api/metrics` (and nothing else). Never logged. */
     token: string | undefined;
   };
+  /**
+   * From REDIS_URL: the instance joins a cluster (live events, runs, stream caps and revocations shared
+   * through Redis; the store must be PostgreSQL). Null: one process on its own (the embedded default).
+   */
+  cluster: ClusterConfig | null;
+}
+
+export interface ClusterConfig {
+  redisUrl: string;
+  /** Names this instance in Redis (its liveness key, the runs it claims); unique per running process. */
+  instanceId: string;
 }
 
 export const FLOWCAST_CONFIG = Symbol('FLOWCAST_CONFIG');
@@ -93,6 +106,38 @@ const metricsToken = makeValidator<string>((input) => {
   if (/\s/.test(input)) throw new Error('must not contain whitespace');
   return input;
 });
+
+/** A redis:// or rediss:// URL (host required; a database number as the path is allowed). */
+const redisUrl = makeValidator<string>((input) => {
+  if (input === '') return input;
+  let parsed: URL;
+  try {
+    parsed = new URL(input);
+  } catch {
+    throw new Error('is not a parsable redis:// URL');
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new Error(`must start with redis:// or rediss://, got "${parsed.protocol}//…"`);
+  }
+  if (parsed.hostname === '') throw new Error('needs a host, as in redis://127.0.0.1:6379');
+  if (!/^\/?\d*$/.test(parsed.pathname)) throw new Error('may only name a database number as its path');
+  return input;
+});
+
+const instanceId = makeValidator<string>((input) => {
+  if (input !== '' && !/^[A-Za-z0-9._-]{1,64}$/.test(input)) {
+    throw new Error('must be 1 to 64 letters, digits, dots, dashes or underscores');
+  }
+  return input;
+});
+
+/** A name for this process that no other running instance has: host, pid and a random part. */
+export function defaultInstanceId(): string {
+  const host = hostname()
+    .replace(/[^A-Za-z0-9.-]/g, '-')
+    .slice(0, 32);
+  return `${host}-${process.pid}-${randomBytes(3).toString('hex')}`;
+}
 
 export function parseStoreLocation(input: string): StoreLocation {
   if (input.startsWith('sqlite:')) {
@@ -147,6 +192,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Flowca
       TRUST_PROXY: bool({ default: false }),
       CORS_ORIGINS: corsOrigins({ default: '' }),
       METRICS_TOKEN: metricsToken({ default: '' }),
+      REDIS_URL: redisUrl({ default: '' }),
+      INSTANCE_ID: instanceId({ default: '' }),
     },
     {
       reporter: ({ errors }) => {
@@ -155,10 +202,16 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Flowca
       },
     },
   );
+  const store = parseStoreLocation(env.DATABASE_URL);
+  if (env.REDIS_URL !== '' && store.kind !== 'postgres') {
+    throw new ConfigError(
+      'Invalid configuration: REDIS_URL needs DATABASE_URL=postgres://… (an SQLite file serves one process only)',
+    );
+  }
   return {
     port: env.PORT,
     host: env.HOST === '' ? undefined : env.HOST,
-    store: parseStoreLocation(env.DATABASE_URL),
+    store,
     commitWindowMs: env.STORE_COMMIT_WINDOW_MS,
     logLevel: env.LOG_LEVEL as FlowcastConfig['logLevel'],
     demo: env.DEMO,
@@ -187,5 +240,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Flowca
       corsOrigins: env.CORS_ORIGINS === '' ? [] : env.CORS_ORIGINS.split(','),
     },
     metrics: { token: env.METRICS_TOKEN === '' ? undefined : env.METRICS_TOKEN },
+    cluster:
+      env.REDIS_URL === ''
+        ? null
+        : { redisUrl: env.REDIS_URL, instanceId: env.INSTANCE_ID || defaultInstanceId() },
   };
 }

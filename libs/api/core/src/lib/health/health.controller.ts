@@ -1,21 +1,45 @@
-import { Controller, Get, HttpCode, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Optional, ServiceUnavailableException } from '@nestjs/common';
 import type { HealthResponse } from '@flowcast/shared-contract';
+import { RedisClients } from '../cluster/redis-clients';
 import { Public } from '../public.decorator';
 import { StoreConnection } from '../database/store-connection';
 
+/** A dependency that takes longer than this to answer counts as down. */
+const CHECK_TIMEOUT_MS = 2_000;
+
 @Controller('health')
 export class HealthController {
-  constructor(private readonly store: StoreConnection) {}
+  constructor(
+    private readonly store: StoreConnection,
+    @Optional() @Inject(RedisClients) private readonly redis: RedisClients | null,
+  ) {}
 
+  /** 200 when the store (and Redis, in a cluster) answers; 503 naming what is down otherwise. */
   @Public()
   @Get()
   @HttpCode(200)
   async check(): Promise<HealthResponse> {
+    const [store, redis] = await Promise.all([
+      this.storeAnswers(),
+      this.redis ? this.redis.ping(CHECK_TIMEOUT_MS) : Promise.resolve(undefined),
+    ]);
+    const parts: Pick<HealthResponse, 'store' | 'redis'> = { store: store ? 'ok' : 'down' };
+    if (redis !== undefined) parts.redis = redis ? 'ok' : 'down';
+    if (store && redis !== false) return { status: 'ok', ...parts };
+    throw new ServiceUnavailableException({ status: 'unavailable', ...parts });
+  }
+
+  private async storeAnswers(): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await this.store.ping();
-      return { status: 'ok' };
+      return await Promise.race([
+        this.store.ping().then(() => true),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), CHECK_TIMEOUT_MS))),
+      ]);
     } catch {
-      throw new ServiceUnavailableException({ status: 'unavailable' });
+      return false;
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { type EventsTable, FLOWCAST_CONFIG, type FlowcastConfig } from '@flowcast/api-core';
 import {
   isTerminalEventType,
+  isTerminalStatus,
   logLineCount,
   NewEvent,
   reduceWorkflow,
@@ -9,9 +10,10 @@ import {
   WorkflowDetail,
 } from '@flowcast/shared-contract';
 import { type AppendRequest, EventsRepository } from './events.repository';
-import { eventFrame, httpChunk } from './sse-frame';
-import { PublishedEvent, WorkflowHub } from './workflow-hub';
-import { ConcurrentAppendError, WorkflowNotFoundError } from './workflow-errors';
+import { ClusterFeed } from './cluster/cluster-feed';
+import { buildBatch } from './published-batch';
+import { WorkflowHub } from './workflow-hub';
+import { ConcurrentAppendError, WorkflowNotFoundError, WorkflowStateError } from './workflow-errors';
 import { WorkflowsRepository } from './workflows.repository';
 
 interface PendingAppend {
@@ -86,6 +88,8 @@ export class EventLog {
     @Inject(WorkflowsRepository) private readonly workflows: WorkflowsRepository,
     @Inject(WorkflowHub) private readonly hub: WorkflowHub,
     @Optional() @Inject(FLOWCAST_CONFIG) config?: Pick<FlowcastConfig, 'commitWindowMs'>,
+    /** In a cluster: stored batches go to every instance through it (and to this one's hub in order). */
+    @Optional() @Inject(ClusterFeed) private readonly cluster: ClusterFeed | null = null,
   ) {
     this.commitWindowMs = config?.commitWindowMs ?? 0;
   }
@@ -252,31 +256,10 @@ export class EventLog {
     this.counters.batchesStored++;
     writer.view = request.view;
     if (terminal) this.writers.delete(workflowId);
+    if (this.cluster) this.cluster.committed(workflowId, request.rows);
     // Frames are built once for every listener, and not at all when nobody listens.
-    if (this.hub.hasListeners(workflowId)) {
-      this.publish(workflowId, request.rows, request.expectedLastSeq + 1, terminal);
-    }
+    else if (this.hub.hasListeners(workflowId)) this.hub.publish(buildBatch(workflowId, request.rows));
     group.forEach((item, index) => item.resolve(results[index]));
-  }
-
-  private publish(workflowId: string, rows: EventsTable[], firstId: number, terminal: boolean): void {
-    const events: PublishedEvent[] = rows.map((row) => ({
-      id: row.seq,
-      type: row.type as PublishedEvent['type'],
-      frame: eventFrame(row.type, row.data, row.seq),
-    }));
-    const frames = events.map((event) => event.frame).join('');
-    const bytes = Buffer.byteLength(frames);
-    this.hub.publish({
-      workflowId,
-      events,
-      frames,
-      bytes,
-      chunk: Buffer.from(httpChunk(frames, bytes)),
-      firstId,
-      lastId: rows[rows.length - 1].seq,
-      terminal,
-    });
   }
 
   private async writerFor(workflowId: string): Promise<Writer> {
@@ -284,6 +267,12 @@ export class EventLog {
     if (cached) return cached;
     const view = await this.workflows.findView(workflowId);
     if (!view) throw new WorkflowNotFoundError(workflowId);
+    // Nothing follows the end: a run that lost its claim (an instance taken for dead) cannot end it twice.
+    if (isTerminalStatus(view.status)) {
+      throw new WorkflowStateError(
+        `workflow ${workflowId} has ended (${view.status}); the events were refused`,
+      );
+    }
     const writer = { view };
     this.writers.set(workflowId, writer);
     return writer;

@@ -29,6 +29,17 @@ export interface PublishedBatch {
 }
 
 /**
+ * Where a hub's batches come from besides this process's own event log: in a cluster, the other instances
+ * (see ClusterFeed). The hub tells its link when a workflow gains its first subscriber and when it loses
+ * its last one.
+ */
+export interface HubLink {
+  /** Resolves once batches stored anywhere from now on will reach the hub (a store read may follow). */
+  opened(workflowId: string): Promise<void>;
+  closed(workflowId: string): void;
+}
+
+/**
  * Per-workflow fan-out of stored events: one RxJS `Subject` per workflow, created when the first subscriber
  * comes, completed and dropped when the workflow ends (after its terminal batch) or when its last subscriber
  * leaves, whichever comes first; a subscriber that comes later gets a new one. Subscribers are plain
@@ -42,6 +53,22 @@ export interface PublishedBatch {
 @Injectable()
 export class WorkflowHub {
   private readonly channels = new Map<string, Subject<PublishedBatch>>();
+  private readonly ready = new Map<string, Promise<void>>();
+  private hubLink: HubLink | null = null;
+
+  /** Connects the hub to the other instances of a cluster (once, at start-up). */
+  link(link: HubLink): void {
+    this.hubLink = link;
+  }
+
+  /**
+   * After `watch(workflowId)` was subscribed: resolves once every batch stored from now on, by any instance,
+   * will reach the subscriber, so that a store read made afterwards leaves no gap. Undefined when that is
+   * already so (one process on its own: the event log publishes here synchronously).
+   */
+  whenLive(workflowId: string): Promise<void> | undefined {
+    return this.ready.get(workflowId);
+  }
 
   /** Only the event log calls this, after the batch is stored. */
   publish(batch: PublishedBatch): void {
@@ -80,13 +107,20 @@ export class WorkflowHub {
     if (!channel) {
       channel = new Subject<PublishedBatch>();
       this.channels.set(workflowId, channel);
+      if (this.hubLink) this.ready.set(workflowId, this.hubLink.opened(workflowId));
     }
     return channel;
   }
 
   private drop(workflowId: string, channel: Subject<PublishedBatch>): void {
     // Only the workflow's current channel: an ended one may be replaced by a new one already.
-    if (this.channels.get(workflowId) === channel) this.channels.delete(workflowId);
+    if (this.channels.get(workflowId) === channel) {
+      this.channels.delete(workflowId);
+      if (this.hubLink) {
+        this.ready.delete(workflowId);
+        this.hubLink.closed(workflowId);
+      }
+    }
     channel.complete();
   }
 }

@@ -115,6 +115,20 @@ export class WorkflowsRepository {
     });
   }
 
+  /** The latest stored event id of each workflow asked for that exists (one query per 500 ids). */
+  async findLastSeqs(ids: readonly string[]): Promise<Map<string, number>> {
+    const found = new Map<string, number>();
+    for (let start = 0; start < ids.length; start += 500) {
+      const rows = await this.store.db
+        .selectFrom('workflows')
+        .select(['id', 'last_seq'])
+        .where('id', 'in', ids.slice(start, start + 500))
+        .execute();
+      for (const row of rows) found.set(row.id, Number(row.last_seq));
+    }
+    return found;
+  }
+
   async findIdsByStatus(status: WorkflowState['status']): Promise<string[]> {
     const rows = await this.store.db
       .selectFrom('workflows')

@@ -72,6 +72,9 @@ export class WorkflowStreamService {
     connection.listen(this.hub);
     let plan: StreamPlan;
     try {
+      // In a cluster, the first listener of a workflow here waits for its Redis subscription (once).
+      const live = this.hub.whenLive(request.workflowId);
+      if (live) await live;
       plan = await this.plan(request, filter);
       if (!connection.isOpen) return; // the client hung up meanwhile: nothing to answer, nothing to count
       if (plan.kind === 'closing' || plan.kind === 'no-content') {
