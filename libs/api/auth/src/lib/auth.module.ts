@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
+import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
+import { RedisClients } from '@flowcast/api-core';
 import { AccessEvents } from './access-events';
 import { AccessGuard } from './access.guard';
 import { AuthController } from './auth.controller';
@@ -19,7 +21,17 @@ import { UsersService } from './users/users.service';
 import { UsersController } from './users.controller';
 
 @Module({
-  imports: [PassportModule, ThrottlerModule.forRoot([])],
+  imports: [
+    PassportModule,
+    // Failed-login counters: in memory for one process, in Redis for a cluster.
+    ThrottlerModule.forRootAsync({
+      inject: [{ token: RedisClients, optional: true }],
+      useFactory: (redis: RedisClients | null) => ({
+        throttlers: [],
+        ...(redis ? { storage: new ThrottlerStorageRedisService(redis.command) } : {}),
+      }),
+    }),
+  ],
   controllers: [AuthController, UsersController],
   providers: [
     AccessEvents,

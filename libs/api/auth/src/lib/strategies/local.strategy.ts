@@ -28,7 +28,7 @@ export class LocalStrategy extends PassportStrategy(Strategy, 'local') {
       throw new UnauthorizedException('Wrong username or password');
     }
     try {
-      this.throttle.assertAllowed(username, address);
+      await this.throttle.assertAllowed(username, address);
       const user = await this.users.findByUsername(username);
       // Hash even for an unknown user, so that the answer's timing does not tell which usernames exist.
       const matches = await verifyPassword(

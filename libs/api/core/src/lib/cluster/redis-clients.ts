@@ -48,9 +48,21 @@ export class RedisClients {
     return new RedisClients(config, command, subscriber);
   }
 
-  /** A new connection as BullMQ wants it: commands wait for a reconnect instead of failing. */
-  forQueue(): Redis {
-    return new Redis(this.config.redisUrl, { ...baseOptions(), maxRetriesPerRequest: null });
+  /**
+   * A new connection for BullMQ. A worker's waits for a reconnect (BullMQ needs maxRetriesPerRequest null);
+   * with `failFast` (a queue that only adds jobs), commands fail at once while Redis is away, so that a start
+   * answers 503 instead of hanging.
+   */
+  forQueue(options: { failFast?: boolean } = {}): Redis {
+    const client = new Redis(this.config.redisUrl, {
+      ...baseOptions(),
+      lazyConnect: false,
+      ...(options.failFast
+        ? { enableOfflineQueue: false, maxRetriesPerRequest: 1 }
+        : { maxRetriesPerRequest: null }),
+    });
+    client.on('error', () => undefined); // BullMQ reports through its own 'error' events
+    return client;
   }
 
   /** Whether Redis answers a PING within the time given. */

@@ -23,11 +23,17 @@ describe('loadConfig', () => {
     });
   });
 
-  it('joins a cluster with REDIS_URL and a PostgreSQL store, named by INSTANCE_ID or a generated id', () => {
+  it('joins a cluster with REDIS_URL and a PostgreSQL store, named by INSTANCE_ID or the host, per process', () => {
     const postgres = 'postgres://flowcast@db.internal:5432/flowcast';
-    expect(
-      loadConfig({ DATABASE_URL: postgres, REDIS_URL: 'redis://cache:6379/2', INSTANCE_ID: 'api-1' }).cluster,
-    ).toEqual({ redisUrl: 'redis://cache:6379/2', instanceId: 'api-1' });
+    const named = loadConfig({
+      DATABASE_URL: postgres,
+      REDIS_URL: 'redis://cache:6379/2',
+      INSTANCE_ID: 'api-1',
+    });
+    expect(named.cluster).toEqual({
+      redisUrl: 'redis://cache:6379/2',
+      instanceId: expect.stringMatching(new RegExp(`^api-1-${process.pid}-[0-9a-f]{6}$`)),
+    });
     const generated = loadConfig({ DATABASE_URL: postgres, REDIS_URL: 'rediss://cache' }).cluster;
     expect(generated?.instanceId).toMatch(/^[A-Za-z0-9.-]+-\d+-[0-9a-f]{6}$/);
     expect(loadConfig({ DATABASE_URL: postgres, REDIS_URL: 'rediss://cache' }).cluster?.instanceId).not.toBe(

@@ -60,7 +60,11 @@ export interface FlowcastConfig {
 
 export interface ClusterConfig {
   redisUrl: string;
-  /** Names this instance in Redis (its liveness key, the runs it claims); unique per running process. */
+  /**
+   * Names this process in Redis (its liveness key) and in the store (the runs it claims): INSTANCE_ID (or
+   * the host name), the pid and a random part, so that a restarted instance is never taken for its
+   * previous, dead self.
+   */
   instanceId: string;
 }
 
@@ -131,12 +135,10 @@ const instanceId = makeValidator<string>((input) => {
   return input;
 });
 
-/** A name for this process that no other running instance has: host, pid and a random part. */
-export function defaultInstanceId(): string {
-  const host = hostname()
-    .replace(/[^A-Za-z0-9.-]/g, '-')
-    .slice(0, 32);
-  return `${host}-${process.pid}-${randomBytes(3).toString('hex')}`;
+/** A name for this process that no other process, running or dead, has: a prefix, the pid and a random part. */
+export function processInstanceId(prefix = hostname()): string {
+  const name = prefix.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64);
+  return `${name}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
 
 export function parseStoreLocation(input: string): StoreLocation {
@@ -243,6 +245,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Flowca
     cluster:
       env.REDIS_URL === ''
         ? null
-        : { redisUrl: env.REDIS_URL, instanceId: env.INSTANCE_ID || defaultInstanceId() },
+        : { redisUrl: env.REDIS_URL, instanceId: processInstanceId(env.INSTANCE_ID || undefined) },
   };
 }

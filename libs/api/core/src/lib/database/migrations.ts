@@ -92,6 +92,13 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('api_tokens_user').on('api_tokens').column('user_id').execute();
     },
   },
+  '2026-12-04-003-workflow-runner': {
+    async up(db: Kysely<unknown>) {
+      // In a cluster: the instance that claimed the run (or `cancelled:<instance>` for a pending one it
+      // cancelled). Claims are conditional updates, so exactly one instance runs, cancels or ends a workflow.
+      await db.schema.alterTable('workflows').addColumn('runner', 'text').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

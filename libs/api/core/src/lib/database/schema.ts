@@ -14,6 +14,8 @@ export interface WorkflowsTable {
   last_seq: number;
   /** When a start was asked for; a pending workflow with this set is waiting for a free slot. */
   queued_at: string | null;
+  /** In a cluster, who claimed the workflow: the instance running it, or `cancelled:<instance>`. */
+  runner: string | null;
 }
 
 export interface EventsTable {

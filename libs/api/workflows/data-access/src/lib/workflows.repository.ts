@@ -47,6 +47,7 @@ export class WorkflowsRepository {
         state: JSON.stringify(record.view),
         last_seq: 0,
         queued_at: null,
+        runner: null,
       })
       .execute();
   }
@@ -153,6 +154,49 @@ export class WorkflowsRepository {
 
   async markQueued(id: string, at: string): Promise<void> {
     await this.store.db.updateTable('workflows').set({ queued_at: at }).where('id', '=', id).execute();
+  }
+
+  /**
+   * Claims a pending, unclaimed workflow for `runner` (an instance that will run it, or one cancelling it).
+   * True for exactly one of any number of concurrent claims.
+   */
+  async claim(id: string, runner: string): Promise<boolean> {
+    const result = await this.store.db
+      .updateTable('workflows')
+      .set({ runner })
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .where('runner', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** Passes an unfinished workflow's claim from `from` (an instance taken for dead) to `to`; true for one taker. */
+  async takeOver(id: string, from: string, to: string): Promise<boolean> {
+    const result = await this.store.db
+      .updateTable('workflows')
+      .set({ runner: to })
+      .where('id', '=', id)
+      .where('runner', '=', from)
+      .where('status', 'in', ['pending', 'running'])
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** Unfinished workflows claimed by an instance, with who claimed them. */
+  async findClaimed(): Promise<{ id: string; runner: string }[]> {
+    const rows = await this.store.db
+      .selectFrom('workflows')
+      .select(['id', 'runner'])
+      .where('status', 'in', ['pending', 'running'])
+      .where('runner', 'is not', null)
+      .execute();
+    return rows.map((row) => ({ id: row.id, runner: row.runner as string }));
+  }
+
+  /** Clears a queue mark (the run could not be queued after all). */
+  async unmarkQueued(id: string): Promise<void> {
+    await this.store.db.updateTable('workflows').set({ queued_at: null }).where('id', '=', id).execute();
   }
 
   async count(): Promise<number> {

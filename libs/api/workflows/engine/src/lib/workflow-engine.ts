@@ -1,5 +1,11 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { FLOWCAST_CONFIG, type FlowcastConfig } from '@flowcast/api-core';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
+import {
+  ClusterBus,
+  FLOWCAST_CONFIG,
+  type FlowcastConfig,
+  InstanceLiveness,
+  RedisClients,
+} from '@flowcast/api-core';
 import {
   EventLog,
   WorkflowNotFoundError,
@@ -7,13 +13,15 @@ import {
   WorkflowStateError,
 } from '@flowcast/api-workflows-data-access';
 import type { NewEvent, WorkflowDetail } from '@flowcast/shared-contract';
+import { ClusterRuns } from './cluster/cluster-runs';
 import { AGENT_RUNNERS, AgentRunner } from './runners/agent-runner';
 import { StopReason, WorkflowRun } from './workflow-run';
 
 /**
  * Starts, queues, cancels and recovers workflow runs. At most WORKFLOW_CONCURRENCY run at once; the rest
  * wait as `pending`, in the order their start was asked for (the queue is kept in the store, so it
- * survives a restart).
+ * survives a restart). In a cluster (REDIS_URL set) the queue is BullMQ's and any instance may run any
+ * workflow (see ClusterRuns); cancelling works from every instance.
  */
 @Injectable()
 export class WorkflowEngine implements OnApplicationBootstrap {
@@ -22,17 +30,42 @@ export class WorkflowEngine implements OnApplicationBootstrap {
   private readonly queue: string[] = [];
   private readonly running = new Map<string, ActiveRun>();
   private stopping = false;
+  private readonly cluster: ClusterRuns | null;
 
   constructor(
     @Inject(FLOWCAST_CONFIG) private readonly config: FlowcastConfig,
     @Inject(WorkflowsRepository) private readonly workflows: WorkflowsRepository,
     @Inject(EventLog) private readonly eventLog: EventLog,
     @Inject(AGENT_RUNNERS) runners: AgentRunner[],
+    @Optional() @Inject(RedisClients) redis: RedisClients | null = null,
+    @Optional() @Inject(ClusterBus) bus: ClusterBus | null = null,
+    @Optional() @Inject(InstanceLiveness) liveness: InstanceLiveness | null = null,
   ) {
     this.runners = new Map(runners.map((runner) => [runner.type, runner]));
+    this.cluster =
+      redis && bus && liveness
+        ? new ClusterRuns({
+            redis,
+            bus,
+            liveness,
+            workflows,
+            eventLog,
+            concurrency: config.engine.concurrency,
+            run: (workflowId) => this.runClaimed(workflowId, redis.instanceId),
+            stop: (workflowId) => this.stopLocal(workflowId, 'cancelled'),
+            interruptedEvents: (view) => interruptedEvents(view, Date.now()),
+          })
+        : null;
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    if (this.cluster) {
+      // Runs left by a dead instance are ended by the reaper of a live one, not at boot: the others' runs
+      // are in the store as running too.
+      const queued = await this.workflows.findQueued();
+      await this.cluster.start(queued);
+      return;
+    }
     await this.recoverInterrupted();
     for (const id of await this.workflows.findQueued()) this.queue.push(id);
     this.pump();
@@ -51,6 +84,17 @@ export class WorkflowEngine implements OnApplicationBootstrap {
       throw new WorkflowStateError('workflow is already starting');
     }
     if (this.stopping) throw new WorkflowStateError('the server is shutting down');
+    if (this.cluster) {
+      if (record.queuedAt !== null) throw new WorkflowStateError('workflow is already starting');
+      await this.workflows.markQueued(workflowId, new Date().toISOString());
+      try {
+        await this.cluster.enqueue(workflowId);
+      } catch (error) {
+        await this.workflows.unmarkQueued(workflowId);
+        throw error;
+      }
+      return;
+    }
     await this.workflows.markQueued(workflowId, new Date().toISOString());
     this.queue.push(workflowId);
     this.pump();
@@ -65,16 +109,33 @@ export class WorkflowEngine implements OnApplicationBootstrap {
     }
     const record = await this.workflows.findById(workflowId);
     if (!record) throw new WorkflowNotFoundError(workflowId);
+    if (this.cluster && record.view.status === 'running') {
+      await this.cluster.requestCancel(workflowId);
+      return;
+    }
     if (record.view.status !== 'pending') {
       throw new WorkflowStateError(
         `workflow is ${record.view.status}; only a pending or running one can be cancelled`,
       );
+    }
+    if (this.cluster) {
+      // Claimed first, so that no instance starts it meanwhile; claimed already, it is starting somewhere.
+      if (!(await this.workflows.claim(workflowId, `cancelled:${this.cluster.instanceId}`))) {
+        await this.cluster.requestCancel(workflowId);
+        return;
+      }
+      await this.cluster.dequeue(workflowId);
     }
     const queued = this.queue.indexOf(workflowId);
     if (queued !== -1) this.queue.splice(queued, 1);
     await this.eventLog.append(workflowId, [
       { type: 'workflow:cancelled', payload: { duration: 0, totalCost: 0, iterations: 0 } },
     ]);
+  }
+
+  /** In a cluster: the shared run queue's jobs by state; null for one process on its own. */
+  queueDepth(): Promise<Record<string, number>> | null {
+    return this.cluster ? this.cluster.depth() : null;
   }
 
   get runningCount(): number {
@@ -92,15 +153,42 @@ export class WorkflowEngine implements OnApplicationBootstrap {
   async shutdown(timeoutMs: number): Promise<void> {
     this.stopping = true;
     this.queue.length = 0;
+    // In a cluster the worker stops taking jobs first; waiting ones stay queued for the other instances.
+    const workerClosed = this.cluster?.beginShutdown();
     const runs = [...this.running.values()];
     for (const active of runs) active.stop('interrupted');
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      Promise.all(runs.map((active) => active.done)),
+      Promise.all([...runs.map((active) => active.done), workerClosed]),
       new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
     ]);
     clearTimeout(timer);
     await this.eventLog.drain();
+    await this.cluster?.close().catch(() => undefined);
+  }
+
+  /** Stops a run of this process; false when it runs none of that id. */
+  private stopLocal(workflowId: string, reason: StopReason): boolean {
+    const active = this.running.get(workflowId);
+    active?.stop(reason);
+    return active !== undefined;
+  }
+
+  /**
+   * A cluster worker's job: claim the workflow in the store (exactly one instance wins), then run it here.
+   * The slot is taken before the claim, so that a cancel arriving meanwhile finds the run.
+   */
+  private async runClaimed(workflowId: string, instanceId: string): Promise<void> {
+    if (this.running.has(workflowId)) return;
+    const active = new ActiveRun();
+    this.running.set(workflowId, active);
+    try {
+      if (!(await this.workflows.claim(workflowId, instanceId))) return;
+      active.done = this.launch(workflowId, active);
+      await active.done;
+    } finally {
+      this.running.delete(workflowId);
+    }
   }
 
   private pump(): void {

@@ -19,7 +19,7 @@ function sources() {
     workflows: {
       countByStatus: async () => ({ pending: 1, running: 2, completed: 3, failed: 0, cancelled: 0 }),
     },
-    engine: { runningCount: 0, queuedCount: 0 },
+    engine: { runningCount: 0, queuedCount: 0, queueDepth: () => null },
   } satisfies WorkflowMetricSources;
 }
 

@@ -1,6 +1,8 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit, Optional } from '@nestjs/common';
 import { FlowcastMetrics } from '@flowcast/api-core';
 import {
+  ClusterFeed,
+  type ClusterFeedCounters,
   EventLog,
   type EventLogCounters,
   WorkflowHub,
@@ -16,7 +18,13 @@ export interface WorkflowMetricSources {
   eventLog: { readonly counters: EventLogCounters };
   hub: { readonly channelCount: number };
   workflows: { countByStatus(): Promise<Record<WorkflowStatus, number>> };
-  engine: { readonly runningCount: number; readonly queuedCount: number };
+  engine: {
+    readonly runningCount: number;
+    readonly queuedCount: number;
+    queueDepth(): Promise<Record<string, number>> | null;
+  };
+  /** In a cluster only. */
+  cluster?: { readonly counters: ClusterFeedCounters; readonly watchedCount: number } | null;
 }
 
 /**
@@ -92,6 +100,57 @@ export function registerWorkflowMetrics(metrics: FlowcastMetrics, sources: Workf
     'Workflows waiting in this process for a free slot (WORKFLOW_CONCURRENCY).',
     () => engine.queuedCount,
   );
+  if (sources.cluster) registerClusterMetrics(metrics, sources.cluster, engine);
+}
+
+/** What a cluster adds (REDIS_URL set): the live feed between instances and the shared run queue. */
+function registerClusterMetrics(
+  metrics: FlowcastMetrics,
+  cluster: NonNullable<WorkflowMetricSources['cluster']>,
+  engine: WorkflowMetricSources['engine'],
+): void {
+  const feed = cluster.counters;
+  metrics.counter(
+    'flowcast_cluster_batches_published_total',
+    'Stored batches this instance published to Redis.',
+    () => feed.published,
+  );
+  metrics.counter(
+    'flowcast_cluster_publish_failures_total',
+    'Batches Redis did not take (it was away); other instances filled them from the store.',
+    () => feed.publishFailures,
+  );
+  metrics.counter(
+    'flowcast_cluster_batches_received_total',
+    'Batches received from other instances for workflows watched here.',
+    () => feed.received,
+  );
+  metrics.counter(
+    'flowcast_cluster_gap_fills_total',
+    'Gaps in the live feed filled from the store.',
+    () => feed.gapFills,
+  );
+  metrics.counter(
+    'flowcast_cluster_duplicates_dropped_total',
+    'Batches dropped because everything in them was delivered already.',
+    () => feed.duplicatesDropped,
+  );
+  metrics.counter(
+    'flowcast_cluster_store_polls_total',
+    'Store polls for watched workflows (each second while Redis is away, each five seconds otherwise).',
+    () => feed.storePolls,
+  );
+  metrics.gauge(
+    'flowcast_cluster_watched_workflows',
+    'Workflows this instance is subscribed to in Redis.',
+    () => cluster.watchedCount,
+  );
+  metrics.labelledGauge(
+    'flowcast_run_queue_jobs',
+    'Jobs in the cluster-wide run queue (BullMQ), by state.',
+    'state',
+    async () => (await engine.queueDepth()) ?? {},
+  );
 }
 
 /** Hands the workflow feature's sources to the core registry once everything is constructed. */
@@ -104,10 +163,11 @@ export class WorkflowMetrics implements OnModuleInit {
     @Inject(WorkflowHub) private readonly hub: WorkflowHub,
     @Inject(WorkflowsRepository) private readonly workflows: WorkflowsRepository,
     @Inject(WorkflowEngine) private readonly engine: WorkflowEngine,
+    @Optional() @Inject(ClusterFeed) private readonly cluster: ClusterFeed | null = null,
   ) {}
 
   onModuleInit(): void {
-    const { streams, eventLog, hub, workflows, engine } = this;
-    registerWorkflowMetrics(this.metrics, { streams, eventLog, hub, workflows, engine });
+    const { streams, eventLog, hub, workflows, engine, cluster } = this;
+    registerWorkflowMetrics(this.metrics, { streams, eventLog, hub, workflows, engine, cluster });
   }
 }

@@ -1,9 +1,10 @@
 import type { ServerResponse } from 'node:http';
-import { HttpException, HttpStatus, Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { HttpException, HttpStatus, Inject, Injectable, OnModuleDestroy, Optional } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
 import { AccessEvents, type AccessRevocation, type Principal } from '@flowcast/api-auth';
-import { FLOWCAST_CONFIG, type FlowcastConfig } from '@flowcast/api-core';
+import { FLOWCAST_CONFIG, type FlowcastConfig, RedisClients } from '@flowcast/api-core';
 import type { TypeFilter } from '@flowcast/shared-contract';
+import { ClusterStreamSlots } from './cluster-stream-slots';
 import { CloseReason, ConnectionEvents, SseConnection, StreamSettings } from './sse-connection';
 
 /**
@@ -26,8 +27,9 @@ export interface StreamCounters {
 }
 
 /**
- * Every open stream of the process: admission (the per-user and process-wide caps), one shared timer for
- * heartbeats and lifetimes (instead of a timer per connection), counters, and shutdown.
+ * Every open stream of the process: admission (the per-user and process-wide caps; in a cluster the
+ * per-user cap counts the user's streams on every instance), one shared timer for heartbeats and lifetimes
+ * (instead of a timer per connection), counters, and shutdown.
  */
 @Injectable()
 export class StreamRegistry implements OnModuleDestroy {
@@ -47,6 +49,7 @@ export class StreamRegistry implements OnModuleDestroy {
   };
 
   private readonly revocations: Subscription;
+  private readonly clusterSlots: ClusterStreamSlots | null;
   private readonly connectionEvents: ConnectionEvents = {
     onWrite: (bytes, events) => {
       this.counters.bytesWritten += bytes;
@@ -58,7 +61,11 @@ export class StreamRegistry implements OnModuleDestroy {
   constructor(
     @Inject(FLOWCAST_CONFIG) private readonly config: FlowcastConfig,
     @Inject(AccessEvents) access: AccessEvents,
+    @Optional() @Inject(RedisClients) redis: RedisClients | null = null,
   ) {
+    this.clusterSlots = redis
+      ? new ClusterStreamSlots(redis, config.stream.maxStreamsPerUser, () => this.perPrincipal)
+      : null;
     // Access taken away ends the streams it opened at once; the client reconnects and is checked again.
     this.revocations = access.revoked$.subscribe((revocation) => this.endRevoked(revocation));
     const stream = config.stream;
@@ -101,15 +108,27 @@ export class StreamRegistry implements OnModuleDestroy {
 
   /**
    * Throws 429 (JSON, with Retry-After, before any stream byte) when the connection's user or the process
-   * is at its cap; otherwise counts the connection in. The caller then calls begin().
+   * is at its cap; otherwise counts the connection in and resolves true. The caller then calls begin().
+   * False: the client hung up while the cluster was asked (nothing is counted; nothing to answer).
    */
-  admit(res: ServerResponse, connection: SseConnection): void {
+  async admit(res: ServerResponse, connection: SseConnection): Promise<boolean> {
     if (this.connections.size >= this.config.stream.maxStreams) {
       throw this.tooMany(res, 'The server has too many open streams; try again shortly');
     }
     const userId = connection.owner.userId;
-    if ((this.perPrincipal.get(userId) ?? 0) >= this.config.stream.maxStreamsPerUser) {
-      throw this.tooMany(res, `At most ${this.config.stream.maxStreamsPerUser} open streams per user`);
+    const perUser = `At most ${this.config.stream.maxStreamsPerUser} open streams per user`;
+    // In a cluster Redis counts the user's streams everywhere; without it (or while it is away), this process's.
+    const clusterSlot = this.clusterSlots ? await this.clusterSlots.acquire(userId) : undefined;
+    if (clusterSlot === false) throw this.tooMany(res, perUser);
+    if (
+      clusterSlot === undefined &&
+      (this.perPrincipal.get(userId) ?? 0) >= this.config.stream.maxStreamsPerUser
+    ) {
+      throw this.tooMany(res, perUser);
+    }
+    if (!connection.isOpen) {
+      if (clusterSlot) this.clusterSlots?.release(userId);
+      return false;
     }
     // Spread lifetimes over ±10% so that streams opened together do not all reconnect together.
     connection.deadline = performance.now() + this.config.stream.maxLifetimeMs * (0.9 + Math.random() * 0.2);
@@ -117,6 +136,7 @@ export class StreamRegistry implements OnModuleDestroy {
     this.perPrincipal.set(userId, (this.perPrincipal.get(userId) ?? 0) + 1);
     this.counters.opened++;
     this.ensureTimer();
+    return true;
   }
 
   /** Ends every open stream with a `retry:` line; new streams are refused the same way from now on. */
@@ -157,6 +177,7 @@ export class StreamRegistry implements OnModuleDestroy {
     const left = (this.perPrincipal.get(userId) ?? 1) - 1;
     if (left > 0) this.perPrincipal.set(userId, left);
     else this.perPrincipal.delete(userId);
+    this.clusterSlots?.release(userId);
     if (this.connections.size === 0) this.stopTimer();
   }
 

@@ -82,7 +82,7 @@ export class WorkflowStreamService {
         this.answerWithoutStream(res, plan.kind);
         return;
       }
-      this.registry.admit(res, connection);
+      if (!(await this.registry.admit(res, connection))) return;
     } catch (error) {
       connection.abandon();
       throw error;
