@@ -1,7 +1,7 @@
 import { defineConfig } from '@playwright/test';
 
 /**
- * Browser tests against the built console served by the built API (each test boots its own server).
+ * Browser tests against the built console served by the built API (each test boots its own deployment).
  * Debian's Chromium, never a downloaded browser; no retries: a flaky test is a defect to fix, not to hide.
  */
 export default defineConfig({
@@ -29,5 +29,17 @@ export default defineConfig({
       ],
     },
   },
-  projects: [{ name: 'chromium', use: { browserName: 'chromium', viewport: { width: 1280, height: 900 } } }],
+  // The same tests against one instance on SQLite, and against nginx in front of two on PostgreSQL + Redis.
+  projects: [
+    {
+      name: 'single',
+      metadata: { topology: 'single' },
+      use: { browserName: 'chromium', viewport: { width: 1280, height: 900 } },
+    },
+    {
+      name: 'cluster',
+      metadata: { topology: 'cluster' },
+      use: { browserName: 'chromium', viewport: { width: 1280, height: 900 } },
+    },
+  ],
 });

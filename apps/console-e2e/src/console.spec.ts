@@ -5,14 +5,67 @@ import {
   ADMIN_PASSWORD,
   type ApiClient,
   removeDir,
-  type RunningServer,
   simulatedAgent,
+  startCluster,
   startServer,
 } from '@flowcast/testing-e2e';
 
 const DOCS = join(__dirname, '../../../docs');
 
-async function signIn(page: Page, server: RunningServer): Promise<void> {
+/**
+ * Where the console is served from: one instance on SQLite (project `single`), or nginx in front of two
+ * instances on PostgreSQL and Redis (project `cluster`, as docs/deployment.md sets it up). The same tests
+ * run against both.
+ */
+interface Deployment {
+  url: string;
+  api: ApiClient;
+  /** Every instance dies at once (SIGKILL). */
+  crash(): Promise<void>;
+  /** Every instance starts again on its port and store. */
+  recover(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function deploy(env: Record<string, string> = {}): Promise<Deployment> {
+  if (test.info().project.metadata['topology'] === 'cluster') {
+    const cluster = await startCluster({ env });
+    return {
+      url: cluster.url,
+      api: cluster.api,
+      crash: async () => {
+        for (const server of cluster.servers) await server.kill();
+      },
+      recover: async () => {
+        for (let index = 0; index < cluster.servers.length; index++) await cluster.restart(index);
+      },
+      stop: () => cluster.stop(),
+    };
+  }
+  let server = await startServer({ env });
+  return {
+    url: server.url,
+    get api() {
+      return server.api;
+    },
+    crash: async () => void (await server.kill()),
+    recover: async () => {
+      server = await startServer({ dataDir: server.dataDir, port: server.port, env });
+    },
+    stop: async () => {
+      await server.stop();
+      removeDir(server.dataDir);
+    },
+  };
+}
+
+/** The README's screenshots come from the single-instance run only. */
+const screenshot = (page: Page, name: string) =>
+  test.info().project.metadata['topology'] === 'cluster'
+    ? Promise.resolve()
+    : page.screenshot({ path: join(DOCS, name), fullPage: true });
+
+async function signIn(page: Page, server: Deployment): Promise<void> {
   await page.goto(`${server.url}/workflows`);
   // Not signed in: the guard sends the browser to the login form, keeping where it wanted to go.
   await expect(page).toHaveURL(/\/login\?returnUrl=%2Fworkflows/);
@@ -36,15 +89,17 @@ async function allLogMessages(api: ApiClient, id: string): Promise<string[]> {
 }
 
 test.describe('the console', () => {
-  let server: RunningServer;
+  /** Starts the deployment for this test; afterEach stops it. */
+  const deployed = async (env: Record<string, string> = {}) => (server = await deploy(env));
+  let server: Deployment | undefined;
 
   test.afterEach(async () => {
     await server?.stop();
-    if (server) removeDir(server.dataDir);
+    server = undefined;
   });
 
   test('signs in through the form, starts the demo and watches it finish live', async ({ page }) => {
-    server = await startServer({ env: { SSE_CLOSE_GRACE_MS: '500' } });
+    const server = await deployed({ SSE_CLOSE_GRACE_MS: '500' });
     await signIn(page, server);
 
     await page.getByRole('link', { name: 'New workflow' }).first().click();
@@ -67,17 +122,17 @@ test.describe('the console', () => {
     const stored = await allLogMessages(server.api, id);
     await expect(page.getByTestId('log-line')).toHaveCount(Math.min(200, stored.length));
     await expect(page.getByTestId('log-line').last()).toContainText(stored[stored.length - 1]);
-    await page.screenshot({ path: join(DOCS, 'console-detail.png'), fullPage: true });
+    await screenshot(page, 'console-detail.png');
 
     await page.getByRole('link', { name: 'Workflows' }).first().click();
     await expect(page.getByTestId('workflow-row').first()).toContainText('completed');
-    await page.screenshot({ path: join(DOCS, 'console-list.png'), fullPage: true });
+    await screenshot(page, 'console-list.png');
   });
 
   test('rides through an API crash and restart without a reload, converging on the stored state', async ({
     page,
   }) => {
-    server = await startServer();
+    const server = await deployed();
     const created = await server.api.create(
       {
         name: 'survives a crash',
@@ -92,12 +147,11 @@ test.describe('the console', () => {
     await expect(page.getByTestId('log-line')).not.toHaveCount(0);
     await expect.poll(async () => page.getByTestId('log-line').count()).toBeGreaterThan(20);
 
-    const { port, dataDir } = server;
-    await server.kill();
+    await server.crash();
     await expect(page.getByTestId('connection-state')).toHaveText('reconnecting');
     await expect(page.getByTestId('reconnect-button')).toBeVisible();
 
-    server = await startServer({ dataDir, port });
+    await server.recover();
     // The restarted server ends the interrupted run; the page resumes by id and shows the final state.
     await expect(page.getByTestId('workflow-status')).toHaveText('failed', { timeout: 60_000 });
     const final = await server.api.get(created.id);
@@ -113,7 +167,7 @@ test.describe('the console', () => {
   test('shows a finished workflow’s final state and opens no stream that keeps reconnecting', async ({
     page,
   }) => {
-    server = await startServer({ env: { SSE_CLOSE_GRACE_MS: '200' } });
+    const server = await deployed({ SSE_CLOSE_GRACE_MS: '200' });
     const created = await server.api.create(
       { name: 'already done', agents: [simulatedAgent('quick', { durationMs: 100, cost: 0.25 })] },
       true,

@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir, cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { clusterScenario, createDatabase } from './cluster.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../../..');
@@ -15,6 +16,9 @@ const MAIN = join(root, 'dist/apps/api/main.js');
 // BENCH_BASELINE=path/to/an/older/main.js adds that build as a third server ("baseline"), run in the same
 // bench run as the current one: before/after figures that share the machine's conditions.
 const BASELINE = process.env.BENCH_BASELINE ? resolve(process.env.BENCH_BASELINE) : null;
+// BENCH_STORE=postgres runs every Flowcast server on a fresh PostgreSQL database (BENCH_POSTGRES_URL's
+// server) instead of its own SQLite file.
+const ON_POSTGRES = process.env.BENCH_STORE === 'postgres';
 const args = process.argv.slice(2);
 const FULL = args.includes('--full');
 const ONLY = (args.find((arg) => arg.startsWith('--only=')) ?? '')
@@ -161,6 +165,8 @@ async function settledRss(target) {
 async function startFlowcast(extraEnv = {}, main = MAIN, name = 'flowcast') {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'flowcast-bench-'));
+  const database = ON_POSTGRES && extraEnv.DATABASE_URL === undefined ? await createDatabase() : null;
+  if (database) extraEnv = { ...extraEnv, DATABASE_URL: database.url };
   const child = spawn(process.execPath, [...serverNodeArgs(), main], {
     env: {
       PATH: process.env.PATH,
@@ -206,6 +212,7 @@ async function startFlowcast(extraEnv = {}, main = MAIN, name = 'flowcast') {
     name,
     kind: 'flowcast',
     pid: child.pid,
+    database,
     base,
     auth: { Authorization: `Bearer ${admin}` },
     /** One bearer token per client (up to 1,000 distinct tokens, reused round-robin beyond that). */
@@ -223,6 +230,7 @@ async function startFlowcast(extraEnv = {}, main = MAIN, name = 'flowcast') {
       child.kill('SIGTERM');
       await new Promise((done) => child.once('exit', done));
       rmSync(dataDir, { recursive: true, force: true });
+      await database?.drop();
     },
   };
 }
@@ -329,6 +337,7 @@ async function allAnswered(loader, count, timeoutMs, what) {
 }
 
 async function measureFlow(target, loader, seconds) {
+  const commits0 = await target.database?.commits();
   const cpu0 = cpuMicros(target.pid);
   const before = await loader.call('report');
   await loader.call('latency-start');
@@ -340,7 +349,10 @@ async function measureFlow(target, loader, seconds) {
   const after = await loader.call('report');
   const cpu1 = cpuMicros(target.pid);
   const delivered = after.events - before.events;
+  // PostgreSQL's statistics lag by up to a second: read them after it.
+  const commits1 = commits0 === undefined ? undefined : (await sleep(1_100), await target.database.commits());
   return {
+    ...(commits0 === undefined ? {} : { commitsPerSec: Math.round((commits1 - commits0) / seconds) }),
     eventsPerSec: Math.round(delivered / seconds),
     cpuMicrosPerEvent: delivered > 0 ? +((cpu1 - cpu0) / delivered).toFixed(2) : null,
     p50: latency.p50 === null ? null : +latency.p50.toFixed(1),
@@ -665,6 +677,34 @@ const scenarios = {
   storm: async (server) => [await storm(server)],
 };
 
+/** Not per server: one instance against two (see cluster.mjs). */
+async function cluster() {
+  log('cluster: one instance, then two instances with Redis');
+  try {
+    return await clusterScenario({
+      clients: FULL ? 1000 : 200,
+      seconds: Q.fanoutSeconds,
+      rate: Q.rate,
+      h: {
+        freePort,
+        sleep,
+        startFlowcast,
+        json,
+        clockAgent,
+        startLoader,
+        openClients,
+        allAnswered,
+        cpuMicros,
+      },
+    });
+  } catch (error) {
+    log(`cluster failed: ${error.message}`);
+    return [{ server: 'two instances', scenario: 'cluster', error: error.message }];
+  } finally {
+    for (const loader of loaders) loader.kill();
+  }
+}
+
 async function main() {
   const results = [];
   for (const [name, run] of Object.entries(scenarios)) {
@@ -695,6 +735,7 @@ async function main() {
     }
     results.push(...medianRuns(runs));
   }
+  if (ONLY.length === 0 || ONLY.includes('cluster')) results.push(...(await cluster()));
   const table = render(results);
   process.stdout.write(`\n${table}\n`);
   mkdirSync(join(root, 'bench/results'), { recursive: true });
@@ -767,6 +808,8 @@ function render(results) {
     const other = [
       r.storedPerSec !== undefined ? `${r.storedPerSec} stored/s` : '',
       r.delivered !== undefined ? `${r.delivered} delivered` : '',
+      r.crossInstanceP99 !== undefined ? `cross-instance p99 ${r.crossInstanceP99} ms` : '',
+      r.commitsPerSec !== undefined ? `${r.commitsPerSec} PostgreSQL commits/s` : '',
       r.secondsToAllSnapshots !== undefined ? `all snapshots in ${r.secondsToAllSnapshots} s` : '',
       r.seconds !== undefined ? `${r.seconds} s` : '',
       r.runs !== undefined ? `median of ${r.runs} (${r.range[0]}–${r.range[1]})` : '',
@@ -799,6 +842,17 @@ function render(results) {
     }
     return rows;
   };
+  const single = results.find((r) => r.server === 'one instance (PostgreSQL)');
+  const two = results.find((r) => r.server === 'two instances (PostgreSQL + Redis)');
+  if (single && two) {
+    // Issue 11's targets: p99 ≤ one instance's + 10 ms, CPU per delivered event ≤ 1.2×.
+    lines.push(
+      '',
+      '| cluster | cross-instance p99 − one instance p99 | p99 − one instance p99 | CPU per event / one instance |',
+      '| --- | ---: | ---: | ---: |',
+      `| ${two.scenario} | ${(two.crossInstanceP99 - single.p99).toFixed(1)} ms | ${(two.p99 - single.p99).toFixed(1)} ms | ${ratio(two.cpuMicrosPerEvent, single.cpuMicrosPerEvent)} |`,
+    );
+  }
   for (const against of ['bare', 'baseline']) {
     const rows = ratioRows(against);
     if (rows.length === 0) continue;

@@ -230,6 +230,41 @@ describe.each(STORE_KINDS)('EventsRepository on a real %s store', (kind) => {
     expect(await events.countAll(seed.id)).toBe(3);
   });
 
+  it('stores several workflows in one appendAll, refusing only the stale one and the one the store refuses', async () => {
+    const [a, b, c, d] = await Promise.all([1, 2, 3, 4].map(() => insertWorkflow(workflows)));
+    const moved = rowsFrom(b, 1, 2);
+    await events.append(b.id, 0, moved.rows, moved.view); // b moved on: an append from 0 is stale
+    const requests = [a, b, c].map((seed) => ({
+      workflowId: seed.id,
+      expectedLastSeq: 0,
+      ...rowsFrom(seed, 1, 3),
+    }));
+    const outcomes = await events.appendAll(requests);
+    expect(outcomes[0]).toBeNull();
+    expect(outcomes[1]).toBeInstanceOf(ConcurrentAppendError);
+    expect(outcomes[2]).toBeNull();
+    expect(await Promise.all([a, b, c].map((seed) => events.countAll(seed.id)))).toEqual([3, 2, 3]);
+
+    // A row the store refuses (a duplicate key) fails its own request only; the others are stored.
+    const bad = rowsFrom(d, 1, 2);
+    bad.rows[1] = { ...bad.rows[1], seq: 1 };
+    const more = [a, c].map((seed) => ({
+      workflowId: seed.id,
+      expectedLastSeq: 3,
+      ...rowsFrom(requests[seed === a ? 0 : 2].view, 4, 1),
+    }));
+    const mixed = await events.appendAll([
+      more[0],
+      { workflowId: d.id, expectedLastSeq: 0, ...bad },
+      more[1],
+    ]);
+    expect(mixed[0]).toBeNull();
+    expect(mixed[1]).toMatchObject({ message: expect.stringMatching(/unique|duplicate key/i) });
+    expect(mixed[2]).toBeNull();
+    expect(await Promise.all([a, c, d].map((seed) => events.countAll(seed.id)))).toEqual([4, 4, 0]);
+    expect(await workflows.findView(d.id)).toStrictEqual(d);
+  });
+
   it('stores more rows than one INSERT takes', async () => {
     const seed = await insertWorkflow(workflows);
     const { rows, view } = rowsFrom(seed, 1, 1_234);

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Database, Statement } from 'better-sqlite3';
-import { EventsTable, StoreConnection } from '@flowcast/api-core';
+import type { Transaction } from 'kysely';
+import { EventsTable, type FlowcastDatabase, StoreConnection } from '@flowcast/api-core';
 import { isTerminalEventType, TERMINAL_EVENT_TYPES, type WorkflowDetail } from '@flowcast/shared-contract';
 import { eventFrame } from './sse-frame';
 import { ConcurrentAppendError } from './workflow-errors';
@@ -97,7 +98,6 @@ export class EventsRepository {
     rows: EventsTable[],
     view: WorkflowDetail,
   ): Promise<void> {
-    const newLastSeq = expectedLastSeq + rows.length;
     const sqlite = this.store.sqlite;
     // SQLite: the hottest write path skips Kysely (see StoreConnection.sqlite). Not while a Kysely transaction
     // holds the connection (none does today): ours would nest inside it as a savepoint, so take the queue.
@@ -106,34 +106,52 @@ export class EventsRepository {
       return;
     }
     await this.store.db.transaction().execute(async (trx) => {
-      const result = await trx
-        .updateTable('workflows')
-        .set({
-          last_seq: newLastSeq,
-          state: JSON.stringify(view),
-          status: view.status,
-          name: view.name,
-          updated_at: new Date().toISOString(),
-          ...(view.status === 'pending' ? {} : { queued_at: null }),
-        })
-        .where('id', '=', workflowId)
-        .where('last_seq', '=', expectedLastSeq)
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) !== 1) throw new ConcurrentAppendError(workflowId);
-      for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
-        await trx
-          .insertInto('events')
-          .values(rows.slice(start, start + INSERT_CHUNK))
-          .execute();
+      if (!(await this.write(trx, { workflowId, expectedLastSeq, rows, view }))) {
+        throw new ConcurrentAppendError(workflowId);
       }
     });
+  }
+
+  /**
+   * One append inside a transaction (Kysely: PostgreSQL, or SQLite while Kysely holds the connection):
+   * false, having written nothing, when another writer moved the workflow on since `expectedLastSeq`.
+   */
+  private async write(
+    trx: Transaction<FlowcastDatabase>,
+    { workflowId, expectedLastSeq, rows, view }: AppendRequest,
+  ): Promise<boolean> {
+    const result = await trx
+      .updateTable('workflows')
+      .set({
+        last_seq: expectedLastSeq + rows.length,
+        state: JSON.stringify(view),
+        status: view.status,
+        name: view.name,
+        updated_at: new Date().toISOString(),
+        ...(view.status === 'pending' ? {} : { queued_at: null }),
+      })
+      .where('id', '=', workflowId)
+      .where('last_seq', '=', expectedLastSeq)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) return false;
+    for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
+      await trx
+        .insertInto('events')
+        .values(rows.slice(start, start + INSERT_CHUNK))
+        .execute();
+    }
+    return true;
   }
 
   /**
    * Several appends (of different workflows, or one workflow's consecutive ones, in order) committed
    * together. On SQLite: one transaction, each append in a savepoint of its own, so a refused append
    * (ConcurrentAppendError) is undone alone and the others are stored — one commit instead of one each.
-   * Elsewhere: one transaction each. Resolves, per request, with null (stored) or the error that refused it.
+   * PostgreSQL: one transaction too (one commit, one WAL flush for the tick: with many running workflows,
+   * a transaction each would serialise on commits); a request another writer got ahead of writes nothing
+   * and is refused alone (its UPDATE matched no row, which is no SQL error). Should the transaction fail as
+   * a whole (the store refused a row), each request is tried again in a transaction of its own, so that
+   * only the refused one fails. Resolves, per request, with null (stored) or the error that refused it.
    */
   async appendAll(requests: AppendRequest[]): Promise<unknown[]> {
     const sqlite = this.store.sqlite;
@@ -154,6 +172,31 @@ export class EventsRepository {
         return requests.map(() => error);
       }
       return outcomes;
+    }
+    if (requests.length > 1) {
+      const outcomes: unknown[] = requests.map(() => null);
+      // Rows locked in one order by every instance, so that two batching writers cannot deadlock.
+      const order = requests
+        .map((_, index) => index)
+        .sort((a, b) =>
+          requests[a].workflowId < requests[b].workflowId
+            ? -1
+            : requests[a].workflowId > requests[b].workflowId
+              ? 1
+              : a - b,
+        );
+      try {
+        await this.store.db.transaction().execute(async (trx) => {
+          for (const index of order) {
+            if (!(await this.write(trx, requests[index]))) {
+              outcomes[index] = new ConcurrentAppendError(requests[index].workflowId);
+            }
+          }
+        });
+        return outcomes;
+      } catch {
+        // One by one below.
+      }
     }
     const outcomes: unknown[] = [];
     for (const { workflowId, expectedLastSeq, rows, view } of requests) {
