@@ -183,15 +183,28 @@ export class WorkflowsRepository {
     return Number(result.numUpdatedRows) === 1;
   }
 
-  /** Unfinished workflows claimed by an instance, with who claimed them. */
-  async findClaimed(): Promise<{ id: string; runner: string }[]> {
+  /** Instances that hold claims on unfinished workflows (cancel claims excluded). */
+  async findClaimants(): Promise<string[]> {
     const rows = await this.store.db
       .selectFrom('workflows')
-      .select(['id', 'runner'])
+      .select('runner')
+      .distinct()
       .where('status', 'in', ['pending', 'running'])
       .where('runner', 'is not', null)
+      .where('runner', 'not like', 'cancelled:%')
       .execute();
-    return rows.map((row) => ({ id: row.id, runner: row.runner as string }));
+    return rows.map((row) => row.runner as string);
+  }
+
+  /** Unfinished workflows claimed by one instance. */
+  async findClaimedBy(runner: string): Promise<string[]> {
+    const rows = await this.store.db
+      .selectFrom('workflows')
+      .select('id')
+      .where('status', 'in', ['pending', 'running'])
+      .where('runner', '=', runner)
+      .execute();
+    return rows.map((row) => row.id);
   }
 
   /** Clears a queue mark (the run could not be queued after all). */

@@ -160,27 +160,38 @@ export class ClusterRuns {
     }
   }
 
+  /** Takes one of a dead instance's workflows over (one taker wins) and ends it as interrupted. */
+  private async endInterrupted(id: string, dead: string): Promise<void> {
+    try {
+      if (!(await this.options.workflows.takeOver(id, dead, this.instanceId))) return;
+      const record = await this.options.workflows.findById(id);
+      if (!record) return;
+      await this.options.eventLog.append(id, this.options.interruptedEvents(record.view));
+      this.counters.reaped++;
+      this.logger.warn(
+        `Workflow ${id} was running on ${dead}, gone for over ${LIVENESS_TTL_MS / 1_000} s: ended as interrupted`,
+      );
+    } catch (error) {
+      // Ended meanwhile (the event log refuses events after the end), or the store failed: the claim is
+      // ours now, so should this instance die too, the next one takes it over from us.
+      this.logger.warn(`Could not end ${id} of ${dead} as interrupted: ${(error as Error).message}`);
+    }
+  }
+
   /** Ends, once, the unfinished workflows of instances whose liveness key was missing on two checks in a row. */
   private async reap(): Promise<void> {
     if (this.reaping || this.stopping) return;
     this.reaping = true;
     try {
-      const claimed = (await this.options.workflows.findClaimed()).filter(
-        (row) => row.runner !== this.instanceId && !row.runner.startsWith('cancelled:'),
-      );
-      const claimants = [...new Set(claimed.map((row) => row.runner))];
+      // One small query for who holds claims; the workflows themselves only for a claimant found dead.
+      const claimants = (await this.options.workflows.findClaimants()).filter((id) => id !== this.instanceId);
       const alive = await this.options.liveness.alive(claimants);
       const missing = new Set(claimants.filter((id) => !alive.has(id)));
-      for (const row of claimed) {
-        if (!missing.has(row.runner) || !this.missing.has(row.runner)) continue;
-        if (!(await this.options.workflows.takeOver(row.id, row.runner, this.instanceId))) continue;
-        const record = await this.options.workflows.findById(row.id);
-        if (!record) continue;
-        await this.options.eventLog.append(row.id, this.options.interruptedEvents(record.view));
-        this.counters.reaped++;
-        this.logger.warn(
-          `Workflow ${row.id} was running on ${row.runner}, gone for over ${LIVENESS_TTL_MS / 1_000} s: ended as interrupted`,
-        );
+      for (const dead of missing) {
+        if (!this.missing.has(dead)) continue; // missing twice in a row, five seconds apart
+        for (const id of await this.options.workflows.findClaimedBy(dead)) {
+          await this.endInterrupted(id, dead);
+        }
       }
       this.missing = missing;
     } catch (error) {

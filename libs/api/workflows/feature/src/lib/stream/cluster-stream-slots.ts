@@ -40,11 +40,16 @@ export class ClusterStreamSlots {
   private readonly logger = new Logger(ClusterStreamSlots.name);
   private failing = false;
   private readonly livenessPrefix: string;
+  /** Users whose slot could not be given back (Redis was away): put right on the next rewrite. */
+  private readonly unreleased = new Set<string>();
 
   constructor(
     private readonly redis: RedisClients,
     private readonly maxPerUser: number,
-    /** This instance's open streams per user, to write back after Redis comes back. */
+    /**
+     * This instance's open streams per user, written back after Redis comes back; every one of them is
+     * counted there from then on (and so gives its slot back when it closes).
+     */
     private readonly localCounts: () => ReadonlyMap<string, number>,
   ) {
     this.livenessPrefix = livenessKey('');
@@ -74,18 +79,23 @@ export class ClusterStreamSlots {
   }
 
   release(userId: string): void {
-    this.redis.command
-      .eval(RELEASE, 1, userKey(userId), this.redis.instanceId)
-      .catch((error) => this.warn(error));
+    this.redis.command.eval(RELEASE, 1, userKey(userId), this.redis.instanceId).catch((error) => {
+      this.unreleased.add(userId);
+      this.warn(error);
+    });
   }
 
   /** Writes this instance's counts again (after a reconnect: Redis may have lost them). */
   private async rewrite(): Promise<void> {
     const counts = this.localCounts();
-    if (counts.size === 0) return;
+    const gone = [...this.unreleased].filter((userId) => !counts.has(userId));
+    this.unreleased.clear();
+    if (counts.size === 0 && gone.length === 0) return;
     try {
       const pipeline = this.redis.command.pipeline();
       for (const [userId, count] of counts) pipeline.hset(userKey(userId), this.redis.instanceId, count);
+      // Users whose last stream here closed while Redis was away: this instance holds none of theirs.
+      for (const userId of gone) pipeline.hdel(userKey(userId), this.redis.instanceId);
       await pipeline.exec();
     } catch (error) {
       this.warn(error);

@@ -50,6 +50,8 @@ export class StreamRegistry implements OnModuleDestroy {
 
   private readonly revocations: Subscription;
   private readonly clusterSlots: ClusterStreamSlots | null;
+  /** Connections whose slot Redis counted (admitted while it answered): only these give one back. */
+  private readonly clusterCounted = new WeakSet<SseConnection>();
   private readonly connectionEvents: ConnectionEvents = {
     onWrite: (bytes, events) => {
       this.counters.bytesWritten += bytes;
@@ -64,7 +66,7 @@ export class StreamRegistry implements OnModuleDestroy {
     @Optional() @Inject(RedisClients) redis: RedisClients | null = null,
   ) {
     this.clusterSlots = redis
-      ? new ClusterStreamSlots(redis, config.stream.maxStreamsPerUser, () => this.perPrincipal)
+      ? new ClusterStreamSlots(redis, config.stream.maxStreamsPerUser, () => this.countAllInCluster())
       : null;
     // Access taken away ends the streams it opened at once; the client reconnects and is checked again.
     this.revocations = access.revoked$.subscribe((revocation) => this.endRevoked(revocation));
@@ -130,6 +132,7 @@ export class StreamRegistry implements OnModuleDestroy {
       if (clusterSlot) this.clusterSlots?.release(userId);
       return false;
     }
+    if (clusterSlot) this.clusterCounted.add(connection);
     // Spread lifetimes over ±10% so that streams opened together do not all reconnect together.
     connection.deadline = performance.now() + this.config.stream.maxLifetimeMs * (0.9 + Math.random() * 0.2);
     this.connections.add(connection);
@@ -149,6 +152,12 @@ export class StreamRegistry implements OnModuleDestroy {
   onModuleDestroy(): void {
     this.revocations.unsubscribe();
     this.stopTimer();
+  }
+
+  /** Every open stream, as Redis is about to count them (its counts are written again after a reconnect). */
+  private countAllInCluster(): ReadonlyMap<string, number> {
+    for (const connection of this.connections) this.clusterCounted.add(connection);
+    return this.perPrincipal;
   }
 
   private endRevoked(revocation: AccessRevocation): void {
@@ -177,7 +186,7 @@ export class StreamRegistry implements OnModuleDestroy {
     const left = (this.perPrincipal.get(userId) ?? 1) - 1;
     if (left > 0) this.perPrincipal.set(userId, left);
     else this.perPrincipal.delete(userId);
-    this.clusterSlots?.release(userId);
+    if (this.clusterCounted.delete(connection)) this.clusterSlots?.release(userId);
     if (this.connections.size === 0) this.stopTimer();
   }
 
