@@ -10,3 +10,4 @@ export * from './lib/logging/logging';
 export * from './lib/cluster/cluster-bus';
 export * from './lib/cluster/instance-liveness';
 export * from './lib/cluster/redis-clients';
+export * from './lib/async/succeeds-within';

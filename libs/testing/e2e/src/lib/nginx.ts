@@ -1,8 +1,9 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { acceptsConnections, delay, freePort } from './ports';
+import { spawnCaptured } from './processes';
 
 const NGINX = '/usr/sbin/nginx';
 const DEPLOY = resolve(__dirname, '../../../../../deploy/nginx');
@@ -87,23 +88,17 @@ async function launch(
 ): Promise<{ child: ChildProcess; exited: Promise<void>; port: number }> {
   const errorLogPath = join(dir, 'error.log');
   // -e: the start-up error log, before the config's own error_log (else the compiled-in path is opened).
-  const child = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', errorLogPath], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((resolveExit) => {
-    child.once('exit', () => resolveExit());
-    child.once('error', (error) => {
-      output += `${error.message}\n`;
-      resolveExit();
-    });
-  });
-  const running = () => child.exitCode === null && child.signalCode === null && child.pid !== undefined;
+  const { child, output, running, exited } = spawnCaptured(NGINX, [
+    '-p',
+    dir,
+    '-c',
+    join(dir, 'nginx.conf'),
+    '-e',
+    errorLogPath,
+  ]);
   const failure = (why: string) => {
     const log = existsSync(errorLogPath) ? readFileSync(errorLogPath, 'utf8') : '';
-    return new Error(`nginx ${why}:\n${output}${log}`);
+    return new Error(`nginx ${why}:\n${output()}${log}`);
   };
 
   const deadline = Date.now() + START_TIMEOUT_MS;

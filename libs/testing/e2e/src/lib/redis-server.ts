@@ -1,9 +1,10 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { delay, freePort } from './ports';
+import { spawnCaptured } from './processes';
 
 const REDIS_SERVER = 'redis-server';
 const START_TIMEOUT_MS = 10_000;
@@ -104,24 +105,12 @@ async function launchOnce(port: number, dir: string): Promise<RedisProcess> {
     '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir,
     '--daemonize', 'no', '--logfile', '',
   ];
-  const child = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((resolveExit) => {
-    child.once('exit', () => resolveExit());
-    child.once('error', (error) => {
-      output += `${error.message}\n`;
-      resolveExit();
-    });
-  });
-  const running = () => child.exitCode === null && child.signalCode === null && child.pid !== undefined;
-
+  const { child, output: printed, running, exited } = spawnCaptured(REDIS_SERVER, args);
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
     // Our child said it listens (not another server on that port) and the port answers.
-    if (running() && /Ready to accept connections/.test(output) && (await ping(port)) && running()) {
-      return { child, exited, output: () => output };
+    if (running() && /Ready to accept connections/.test(printed()) && (await ping(port)) && running()) {
+      return { child, exited, output: printed };
     }
     if (!running()) break;
     await delay(25);
@@ -129,9 +118,12 @@ async function launchOnce(port: number, dir: string): Promise<RedisProcess> {
   if (running()) {
     child.kill('SIGKILL');
     await exited;
-    throw new Error(`redis-server on port ${port} did not answer PING in ${START_TIMEOUT_MS} ms:\n${output}`);
+    throw new Error(
+      `redis-server on port ${port} did not answer PING in ${START_TIMEOUT_MS} ms:\n${printed()}`,
+    );
   }
   await exited;
+  const output = printed();
   if (/address already in use/i.test(output)) throw new PortTakenError(`port ${port} is taken:\n${output}`);
   throw new Error(`redis-server on port ${port} exited before answering PING:\n${output}`);
 }

@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import { succeedsWithin } from '../async/succeeds-within';
 import type { ClusterConfig } from '../config/flowcast-config';
 
 /** Every key and channel Flowcast uses in Redis starts with this. */
@@ -66,19 +67,9 @@ export class RedisClients {
   }
 
   /** Whether Redis answers a PING within the time given. */
-  async ping(timeoutMs: number): Promise<boolean> {
-    if (this.command.status !== 'ready') return false;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      return await Promise.race([
-        this.command.ping().then(() => true),
-        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
-      ]);
-    } catch {
-      return false;
-    } finally {
-      clearTimeout(timer);
-    }
+  ping(timeoutMs: number): Promise<boolean> {
+    if (this.command.status !== 'ready') return Promise.resolve(false);
+    return succeedsWithin(this.command.ping(), timeoutMs);
   }
 
   async close(): Promise<void> {

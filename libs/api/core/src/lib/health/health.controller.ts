@@ -1,5 +1,6 @@
 import { Controller, Get, HttpCode, Inject, Optional, ServiceUnavailableException } from '@nestjs/common';
 import type { HealthResponse } from '@flowcast/shared-contract';
+import { succeedsWithin } from '../async/succeeds-within';
 import { RedisClients } from '../cluster/redis-clients';
 import { Public } from '../public.decorator';
 import { StoreConnection } from '../database/store-connection';
@@ -20,26 +21,12 @@ export class HealthController {
   @HttpCode(200)
   async check(): Promise<HealthResponse> {
     const [store, redis] = await Promise.all([
-      this.storeAnswers(),
+      succeedsWithin(this.store.ping(), CHECK_TIMEOUT_MS),
       this.redis ? this.redis.ping(CHECK_TIMEOUT_MS) : Promise.resolve(undefined),
     ]);
     const parts: Pick<HealthResponse, 'store' | 'redis'> = { store: store ? 'ok' : 'down' };
     if (redis !== undefined) parts.redis = redis ? 'ok' : 'down';
     if (store && redis !== false) return { status: 'ok', ...parts };
     throw new ServiceUnavailableException({ status: 'unavailable', ...parts });
-  }
-
-  private async storeAnswers(): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      return await Promise.race([
-        this.store.ping().then(() => true),
-        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), CHECK_TIMEOUT_MS))),
-      ]);
-    } catch {
-      return false;
-    } finally {
-      clearTimeout(timer);
-    }
   }
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { REDIS_PREFIX, RedisClients } from '@flowcast/api-core';
+import { REDIS_PREFIX, RedisClients, succeedsWithin } from '@flowcast/api-core';
 import { EventsRepository } from '../events.repository';
 import { type BatchRow, buildBatch } from '../published-batch';
 import { type HubLink, type PublishedBatch, WorkflowHub } from '../workflow-hub';
@@ -141,7 +141,7 @@ export class ClusterFeed implements HubLink, OnModuleDestroy {
     const channel = CHANNEL_PREFIX + feed.workflowId;
     // ioredis queues the command while disconnected and re-makes every subscription on reconnect.
     const subscribed = this.redis.subscriber.subscribe(channel).catch(() => undefined);
-    if (this.redis.subscriber.status === 'ready') await withTimeout(subscribed, SUBSCRIBE_TIMEOUT_MS);
+    if (this.redis.subscriber.status === 'ready') await succeedsWithin(subscribed, SUBSCRIBE_TIMEOUT_MS);
     let lastId = 0;
     try {
       lastId = (await this.workflows.findLastSeqs([feed.workflowId])).get(feed.workflowId) ?? 0;
@@ -282,10 +282,4 @@ function firstId(item: PublishedBatch | BatchRow[]): number {
 
 function lastIdOf(item: PublishedBatch | BatchRow[]): number {
   return Array.isArray(item) ? item[item.length - 1].seq : item.lastId;
-}
-
-async function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
-  clearTimeout(timer);
 }
