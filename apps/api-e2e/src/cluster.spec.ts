@@ -329,10 +329,11 @@ describe('a cluster of two instances on PostgreSQL and Redis', () => {
     const victim = runners[0];
     const survivor = servers.find((server) => server !== victim) as RunningServer;
     const doomed = created.filter((_, index) => runners[index] === victim);
+    // Running, and each has spent something (its agent's cost so far is stored with the workflow's total).
     await waitUntil(async () => {
       const views = await Promise.all(doomed.map((workflow) => survivor.api.get(workflow.id)));
-      return views.every((view) => view.status === 'running');
-    }, 10_000);
+      return views.every((view) => view.status === 'running' && view.totalCost > 0);
+    }, 15_000);
     // A member at the stream cap, all of it on the doomed instance: once it is dead, its slots expire.
     const frank = await member('frank');
     const [onVictim, onSurvivor] = [await frank.on(victim), await frank.on(survivor)];
@@ -356,6 +357,16 @@ describe('a cluster of two instances on PostgreSQL and Redis', () => {
       const failed = stored.filter((event) => event.type === 'workflow:failed');
       expect(failed).toHaveLength(1);
       expect(failed[0].data).toMatchObject({ error: 'interrupted' });
+      // The interrupted agent keeps what it had cost so far (it is the first agent: all of the total).
+      const agentFailed = stored.filter((event) => event.type === 'agent:failed');
+      expect(agentFailed).toHaveLength(1);
+      const { totalCost } = failed[0].data as { totalCost: number };
+      expect(totalCost).toBeGreaterThan(0);
+      expect(agentFailed[0].data).toMatchObject({
+        agentName: 'writer',
+        error: 'interrupted',
+        cost: totalCost,
+      });
       expect(stored[stored.length - 1].type).toBe('workflow:failed');
       expect(stored.filter((event) => event.type === 'workflow:started')).toHaveLength(1);
     }

@@ -481,6 +481,34 @@ describe('reduceWorkflow', () => {
     expect(view.error).toBeNull();
   });
 
+  it('gives what the workflow spends while an agent runs to that agent, until its end sets the exact cost', () => {
+    const agentStarted = (id: number, step: number) =>
+      stored(id, 'agent:started', {
+        agentName: `agent-${step}`,
+        agentRole: 'r',
+        stepNumber: step,
+        prompt: 'p',
+      });
+    const first = foldWorkflow(started, [
+      agentStarted(2, 1),
+      stored(3, 'workflow:running', { totalCost: 0.4 }),
+      stored(4, 'workflow:running', { totalCost: 0.7 }),
+    ]);
+    expect(first.agents.map((agent) => agent.cost)).toEqual([0.7, null]);
+    const second = foldWorkflow(first, [
+      stored(5, 'agent:completed', { agentName: 'agent-1', stepNumber: 1, duration: 5, cost: 0.75 }),
+      stored(6, 'workflow:running', { totalCost: 0.75 }),
+      agentStarted(7, 2),
+      stored(8, 'workflow:running', { totalCost: 0.95 }),
+      stored(9, 'workflow:running', { currentStep: 2 }),
+    ]);
+    // Money in micro-dollars: 0.95 - 0.75 reads 0.2, not 0.19999999999999996.
+    expect(second.agents.map((agent) => agent.cost)).toEqual([0.75, 0.2]);
+    // No agent running: a cost update changes the workflow's total only.
+    const idle = foldWorkflow(started, [stored(2, 'workflow:running', { totalCost: 0.3 })]);
+    expect(idle.agents).toBe(started.agents);
+  });
+
   it('workflow:completed ends the workflow with its totals and the final step', () => {
     const view = reduceWorkflow(
       started,

@@ -73,6 +73,21 @@ function updateAgent(
   return next;
 }
 
+/**
+ * What the workflow spent since its last cost update goes to the agent running now (agents run one at a
+ * time): so a running agent's row shows its cost so far, and an agent that is interrupted keeps it. Its
+ * agent:completed or agent:failed then sets the exact figure.
+ */
+function withRunningCost(view: WorkflowDetail, totalCost: number | undefined): WorkflowDetail['agents'] {
+  if (totalCost === undefined || totalCost === view.totalCost) return view.agents;
+  const running = view.agents.findIndex((agent) => agent.status === 'running');
+  if (running === -1) return view.agents;
+  const agents = view.agents.slice();
+  const spent = Math.round(((agents[running].cost ?? 0) + totalCost - view.totalCost) * 1e6) / 1e6;
+  agents[running] = { ...agents[running], cost: Math.max(0, spent) };
+  return agents;
+}
+
 function finish(
   view: WorkflowDetail,
   data: EventData<'workflow:completed' | 'workflow:failed' | 'workflow:cancelled'>,
@@ -127,6 +142,7 @@ function applyEvent(view: WorkflowDetail, event: StreamEvent): WorkflowDetail {
         currentStep: currentStep ?? view.currentStep,
         iterations: iterations ?? view.iterations,
         totalCost: totalCost ?? view.totalCost,
+        agents: withRunningCost(view, totalCost),
       };
     }
     case 'agent:started':
