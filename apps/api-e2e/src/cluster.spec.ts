@@ -200,7 +200,26 @@ describe('a cluster of two instances on PostgreSQL and Redis', () => {
     const text = await metrics.text();
     expect(text).toMatch(/^flowcast_run_queue_jobs\{state="waiting"\} 2$/m);
     expect(text).toMatch(/^flowcast_run_queue_jobs\{state="active"\} 8$/m);
-    for (const id of ids) {
+
+    // Redis restarts empty (no persistence): the two waiting runs are queued again when it is back, and
+    // start once slots free up.
+    await redis.kill();
+    await redis.restart();
+    for (const server of [a(), b()]) {
+      await waitUntil(async () => (await server.api.request('GET', '/api/health')).status === 200, 10_000);
+    }
+    const waiting = async () =>
+      (
+        await pg.query<{ id: string }>('select id from workflows where id = any($1) and runner is null', [
+          ids,
+        ])
+      ).rows.map((row) => row.id);
+    const stillWaiting = await waiting();
+    expect(stillWaiting).toHaveLength(2);
+    const running = ids.filter((id) => !stillWaiting.includes(id)).slice(0, 2);
+    for (const id of running) await b().api.request('POST', `/api/workflows/${id}/cancel`);
+    await waitUntil(async () => (await waiting()).length === 0, 15_000);
+    for (const id of ids.filter((id) => !running.includes(id))) {
       expect((await b().api.request('POST', `/api/workflows/${id}/cancel`)).status).toBeLessThan(300);
     }
     await waitUntil(async () => {
@@ -257,6 +276,8 @@ describe('a cluster of two instances on PostgreSQL and Redis', () => {
     await Promise.all(open.map((reader) => reader.waitFor((r) => r.status === 200)));
     for (const client of [onA, onB]) {
       const refused = client.stream(path);
+      await refused.waitFor((r) => r.status !== 0);
+      if (refused.status !== 429) refused.close(); // admitted: fail below instead of waiting for its end
       await refused.done;
       expect(refused.status).toBe(429);
       expect(JSON.parse(refused.body)).toMatchObject({

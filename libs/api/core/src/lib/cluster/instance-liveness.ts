@@ -28,10 +28,13 @@ export class InstanceLiveness implements OnModuleInit, OnApplicationShutdown {
     await this.renew();
     this.timer = setInterval(() => void this.renew(), RENEW_EVERY_MS);
     this.timer.unref();
+    // A Redis that comes back may have come back empty: be alive again at once, before anyone looks.
+    this.redis.command.on('ready', this.onReady);
   }
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
+    this.redis.command.off('ready', this.onReady);
     await this.redis.command.del(livenessKey(this.instanceId)).catch(() => undefined);
   }
 
@@ -43,6 +46,8 @@ export class InstanceLiveness implements OnModuleInit, OnApplicationShutdown {
     const flags = await Promise.all(instanceIds.map((id) => this.redis.command.exists(livenessKey(id))));
     return new Set(instanceIds.filter((_, index) => flags[index] === 1));
   }
+
+  private readonly onReady = () => void this.renew();
 
   private async renew(): Promise<void> {
     try {

@@ -83,6 +83,8 @@ export class ClusterRuns {
         this.logger.log(`Cancelling ${workflowId} as asked by another instance`);
     });
     for (const workflowId of queued) await this.enqueue(workflowId);
+    // Redis back after an outage may have come back empty (no persistence): queue the waiting runs again.
+    this.options.redis.command.on('ready', this.onRedisReady);
     this.worker = new Worker<RunJob>(QUEUE_NAME, (job) => this.process(job), {
       connection: this.options.redis.forQueue(),
       prefix: QUEUE_PREFIX,
@@ -138,10 +140,27 @@ export class ClusterRuns {
     return this.worker ? this.worker.close() : Promise.resolve();
   }
 
+  /** Closes the worker without waiting any longer for its jobs (the engine has waited as long as it may). */
   async close(): Promise<void> {
     clearInterval(this.reaper);
-    await this.worker?.close();
+    this.options.redis.command.off('ready', this.onRedisReady);
+    await this.worker?.close(true);
     await this.queue.close();
+  }
+
+  private readonly onRedisReady = () => void this.requeue();
+
+  /** Adds a job again for every workflow whose start was asked for and that no instance has claimed. */
+  private async requeue(): Promise<void> {
+    if (this.stopping) return;
+    try {
+      const waiting = await this.options.workflows.findQueued();
+      for (const workflowId of waiting) await this.enqueue(workflowId);
+      if (waiting.length > 0)
+        this.logger.log(`Queued ${waiting.length} waiting runs again after Redis came back`);
+    } catch (error) {
+      this.logger.warn(`Could not queue the waiting runs again: ${(error as Error).message}`);
+    }
   }
 
   private async process(job: Job<RunJob>): Promise<void> {
