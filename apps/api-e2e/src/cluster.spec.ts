@@ -327,6 +327,41 @@ describe('a cluster of two instances on PostgreSQL and Redis', () => {
     expect(again.status).toBe(401);
   });
 
+  it("closes a user's streams on the other instance within 5 s of a role change, a token revocation or a removal", async () => {
+    const grace = await member('grace');
+    const created = await a().api.request<{ id: string }>('POST', '/api/users', {
+      username: 'heidi',
+      password: 'heidi-password',
+      role: 'member',
+    });
+    const heidiId = created.body.id;
+    const [onA, heidi] = [await grace.on(a()), await ApiClient.asUser(a().url, 'heidi', 'heidi-password')];
+    const users = (await a().api.request<{ items: { id: string; username: string }[] }>('GET', '/api/users'))
+      .body.items;
+    const graceId = users.find((user) => user.username === 'grace')?.id as string;
+    const mine = await onA.create(longRun('watched by grace', 60_000));
+    const hers = await heidi.create(longRun('watched by heidi', 60_000));
+    const open = (client: ApiClient, id: string) =>
+      new SseReader(`${b().url}/api/workflows/${id}/stream`, client.authHeaders);
+    const endsWithin5s = async (reader: SseReader, act: () => Promise<{ status: number }>) => {
+      await reader.waitFor((r) => r.status === 200 && r.events.length > 0);
+      const acted = Date.now();
+      expect((await act()).status).toBeLessThan(300);
+      await reader.done;
+      expect(Date.now() - acted).toBeLessThan(5_000);
+    };
+    // A role change (through instance a) ends grace's stream on instance b.
+    await endsWithin5s(open(onA, mine.id), () =>
+      a().api.request('PATCH', `/api/users/${graceId}`, { role: 'admin' }),
+    );
+    // Revoking the token the stream was opened with.
+    const tokens = (await onA.request<{ items: { id: string; name: string }[] }>('GET', '/api/auth/tokens'))
+      .body.items;
+    await endsWithin5s(open(onA, mine.id), () => onA.request('DELETE', `/api/auth/tokens/${tokens[0].id}`));
+    // Removing the user.
+    await endsWithin5s(open(heidi, hers.id), () => a().api.request('DELETE', `/api/users/${heidiId}`));
+  });
+
   it('counts failed logins across both instances', async () => {
     await member('erin');
     const attempt = (server: RunningServer) =>
