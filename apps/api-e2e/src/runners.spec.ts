@@ -71,6 +71,28 @@ describe('real workflows', () => {
     removeDir(work);
   });
 
+  describe('money', () => {
+    it('adds up exactly: two simulated agents at $1.25 end with a total of $2.50, each agent at $1.25', async () => {
+      const workflow = await api.create(
+        {
+          name: 'exact money',
+          budgetLimit: 2.5,
+          agents: [
+            simulatedAgent('first', { durationMs: 100, progressMessages: 7, cost: 1.25 }),
+            simulatedAgent('second', { durationMs: 100, progressMessages: 3, cost: 1.25 }),
+          ],
+        },
+        true,
+      );
+      const final = await api.waitForEnd(workflow.id);
+      expect(final).toMatchObject({ status: 'completed', totalCost: 2.5 });
+      expect(final.agents.map((agent) => agent.cost)).toEqual([1.25, 1.25]);
+      const events = await api.allEvents(workflow.id);
+      expect(events.some((event) => event.type === 'budget:exceeded')).toBe(false);
+      expect(events[events.length - 1].data).toMatchObject({ totalCost: 2.5 });
+    });
+  });
+
   describe('the shell runner', () => {
     it('loops from step 1 when a retry-workflow step fails, and completes on the iteration that passes', async () => {
       const created = await api.create(

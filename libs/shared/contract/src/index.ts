@@ -6,3 +6,4 @@ export * from './lib/type-filter';
 export * from './lib/ids';
 export * from './lib/auth';
 export * from './lib/templates';
+export * from './lib/money';

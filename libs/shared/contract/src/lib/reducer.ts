@@ -1,4 +1,5 @@
 import type { EventData, StreamEvent } from './events';
+import { fromMicros, toMicros } from './money';
 import type { AgentState, WorkflowDetail, WorkflowState } from './workflow-state';
 
 /** What a workflow looks like before its first event: built from its definition at creation. */
@@ -83,8 +84,8 @@ function withRunningCost(view: WorkflowDetail, totalCost: number | undefined): W
   const running = view.agents.findIndex((agent) => agent.status === 'running');
   if (running === -1) return view.agents;
   const agents = view.agents.slice();
-  const spent = Math.round(((agents[running].cost ?? 0) + totalCost - view.totalCost) * 1e6) / 1e6;
-  agents[running] = { ...agents[running], cost: Math.max(0, spent) };
+  const spent = toMicros(agents[running].cost ?? 0) + toMicros(totalCost) - toMicros(view.totalCost);
+  agents[running] = { ...agents[running], cost: fromMicros(Math.max(0, spent)) };
   return agents;
 }
 

@@ -365,6 +365,27 @@ describe('WorkflowRun (simulated agents, real SQLite event log)', () => {
     expect(view).toMatchObject({ status: 'failed', error: 'budget exceeded: $1.2 of $1', totalCost: 1.2 });
   });
 
+  it('adds money exactly: two agents at $1.25 cost $2.50, and a budget of exactly that is not exceeded', async () => {
+    const { run, seed } = await prepare({
+      name: 'exact',
+      budgetLimit: 2.5,
+      agents: [
+        simulated('agent-1', { durationMs: 20, progressMessages: 7, cost: 1.25 }),
+        simulated('agent-2', { durationMs: 20, progressMessages: 3, cost: 1.25 }),
+      ],
+    });
+    await run.execute();
+    const { list, view, types } = await finished(run, seed);
+    expect(view).toMatchObject({ status: 'completed', totalCost: 2.5 });
+    expect(view.agents.map((agent) => agent.cost)).toEqual([1.25, 1.25]);
+    const completed = list.find((event) => event.type === 'workflow:completed');
+    expect(completed?.data).toMatchObject({ totalCost: 2.5 });
+    expect(types).not.toContain('budget:exceeded');
+    expect(list.filter((event) => event.type === 'budget:warning').map((event) => event.data)).toEqual([
+      expect.objectContaining({ budgetLimit: 2.5, percentageUsed: expect.any(Number) }),
+    ]);
+  });
+
   it('keeps money exact to the micro-dollar however it is reported', async () => {
     const runner = scripted(async (context) => {
       for (let i = 0; i < 10; i++) context.reportCost(0.1);

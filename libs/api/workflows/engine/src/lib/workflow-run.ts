@@ -1,11 +1,13 @@
 import type { EventLog } from '@flowcast/api-workflows-data-access';
-import type {
-  AgentDefinition,
-  LogLevel,
-  NewEvent,
-  WorkflowDefinition,
-  WorkflowEventMap,
-  StoredEventType,
+import {
+  type AgentDefinition,
+  fromMicros,
+  type LogLevel,
+  type NewEvent,
+  type StoredEventType,
+  toMicros,
+  type WorkflowDefinition,
+  type WorkflowEventMap,
 } from '@flowcast/shared-contract';
 import { AgentFailedError, AgentRunner, RunnerContext } from './runners/agent-runner';
 import { LogSink } from './log-sink';
@@ -33,14 +35,12 @@ const PROGRESS_INTERVAL_MS = 1_000;
  */
 const PROGRESS_GRACE_MS = 500;
 
-/** Money is summed in floating point; keep it to micro-dollars so that 0.1 + 0.2 reads 0.3. */
-const roundCost = (value: number): number => Math.round(value * 1e6) / 1e6;
-
 /** One execution of a workflow: runs its agents in order and records every step as an event. */
 export class WorkflowRun {
   private readonly abort = new AbortController();
   private stopReason: StopReason | undefined;
-  private totalCost = 0;
+  /** What the workflow has spent, in whole micro-dollars (see money.ts): sums are exact. */
+  private totalMicros = 0;
   private budgetWarned = false;
   private budgetExceeded = false;
   private readonly logs: LogSink;
@@ -151,7 +151,7 @@ export class WorkflowRun {
     });
     this.logs.write('info', `${agent.name} (${agent.role}) started step ${stepNumber}`, agent.name);
     const started = performance.now();
-    let agentCost = 0;
+    let agentMicros = 0;
     const context: RunnerContext = {
       workflowId: this.options.workflowId,
       iteration,
@@ -161,8 +161,9 @@ export class WorkflowRun {
       progress: (message, level = 'info') => this.progress.push(agent.name, { message, level }),
       reportCost: (delta) => {
         if (!Number.isFinite(delta) || delta <= 0) return;
-        agentCost = roundCost(agentCost + delta);
-        this.addCost(delta);
+        const micros = toMicros(delta);
+        agentMicros += micros;
+        this.addCost(micros);
       },
     };
     let error: string | undefined;
@@ -183,32 +184,39 @@ export class WorkflowRun {
       // The line may have joined a gathering batch: send it now, so that it is stored before the agent's end.
       this.logs.flush();
       // No workflow:running here: the workflow:failed / :cancelled that follows carries the total cost.
-      this.emit('agent:failed', { agentName: agent.name, stepNumber, duration, cost: agentCost, error });
+      const cost = fromMicros(agentMicros);
+      this.emit('agent:failed', { agentName: agent.name, stepNumber, duration, cost, error });
       return error;
     }
     this.emit('agent:completed', {
       agentName: agent.name,
       stepNumber,
       duration,
-      cost: agentCost,
+      cost: fromMicros(agentMicros),
       ...(output !== undefined ? { output } : {}),
     });
     this.emit('workflow:running', { totalCost: this.totalCost });
     return undefined;
   }
 
-  private addCost(delta: number): void {
-    this.totalCost = roundCost(this.totalCost + delta);
+  private get totalCost(): number {
+    return fromMicros(this.totalMicros);
+  }
+
+  private addCost(micros: number): void {
+    this.totalMicros += micros;
     this.costUpdates.push('cost', this.totalCost);
     const limit = this.options.definition.budgetLimit;
     if (limit === undefined) return;
-    const percentageUsed = limit > 0 ? Math.round((this.totalCost / limit) * 10_000) / 100 : 100;
+    const limitMicros = toMicros(limit);
+    const percentageUsed =
+      limitMicros > 0 ? Math.round((this.totalMicros / limitMicros) * 10_000) / 100 : 100;
     const budget = { currentCost: this.totalCost, budgetLimit: limit, percentageUsed };
     if (!this.budgetWarned && percentageUsed >= BUDGET_WARNING_PERCENT) {
       this.budgetWarned = true;
       this.emit('budget:warning', budget);
     }
-    if (!this.budgetExceeded && this.totalCost > limit) {
+    if (!this.budgetExceeded && this.totalMicros > limitMicros) {
       this.budgetExceeded = true;
       this.emit('budget:exceeded', budget);
       this.stop('budget');

@@ -1,4 +1,10 @@
-import type { AgentDefinition, LogLevel, SimulatedRunnerDefinition } from '@flowcast/shared-contract';
+import {
+  type AgentDefinition,
+  fromMicros,
+  type LogLevel,
+  type SimulatedRunnerDefinition,
+  toMicros,
+} from '@flowcast/shared-contract';
 import { AgentFailedError, type RunnerContext } from './agent-runner';
 import { SimulatedRunner } from './simulated.runner';
 
@@ -80,11 +86,17 @@ describe('SimulatedRunner', () => {
     expect(costs).toEqual([]);
   });
 
-  it('keeps the total exact for a cost that does not divide evenly', async () => {
-    const { context, totalCost, costs } = recordingContext();
-    await runner.run(agent({ durationMs: 7, progressMessages: 7, cost: 1 }), context);
-    expect(costs).toHaveLength(7);
-    expect(totalCost()).toBeCloseTo(1, 10);
+  it('keeps the total exact, to the micro-dollar, for a cost that does not divide evenly', async () => {
+    for (const cost of [1, 1.25, 0.000007, 9.999999]) {
+      const { context, costs } = recordingContext();
+      await runner.run(agent({ durationMs: 7, progressMessages: 7, cost }), context);
+      expect(costs.length).toBeGreaterThan(0);
+      // Each share is whole micro-dollars, and they add up to the cost exactly.
+      expect(
+        costs.every((delta) => Number.isInteger(toMicros(delta)) && delta === fromMicros(toMicros(delta))),
+      ).toBe(true);
+      expect(costs.reduce((sum, delta) => sum + toMicros(delta), 0)).toBe(toMicros(cost));
+    }
   });
 
   it('takes about durationMs in total', async () => {

@@ -1,6 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
-import type { AgentDefinition, SimulatedRunnerDefinition } from '@flowcast/shared-contract';
+import {
+  type AgentDefinition,
+  fromMicros,
+  type SimulatedRunnerDefinition,
+  toMicros,
+} from '@flowcast/shared-contract';
 import { AgentFailedError, AgentRunner, RunnerContext, RunnerOutcome } from './agent-runner';
 
 /**
@@ -26,6 +31,10 @@ export class SimulatedRunner implements AgentRunner<SimulatedRunnerDefinition> {
     } = agent.runner;
     const steps = Math.max(progressMessages, 1);
     const stepMs = durationMs / steps;
+    // The cost in whole micro-dollars, split so that the steps add up to it exactly (1.25 is 1.25).
+    const costMicros = toMicros(cost);
+    const share = (step: number) =>
+      Math.floor((costMicros * step) / steps) - Math.floor((costMicros * (step - 1)) / steps);
     const started = performance.now();
     for (let step = 1; step <= steps; step++) {
       // Sleep until this step's due time, so that timer drift does not add up over many steps.
@@ -37,7 +46,7 @@ export class SimulatedRunner implements AgentRunner<SimulatedRunnerDefinition> {
         context.log('info', message);
         context.progress(message);
       }
-      if (cost > 0) context.reportCost(cost / steps);
+      if (costMicros > 0 && share(step) > 0) context.reportCost(fromMicros(share(step)));
     }
     if (fail || context.iteration <= failIterations) {
       throw new AgentFailedError(`${agent.name} failed (simulated, iteration ${context.iteration})`);
