@@ -15,6 +15,7 @@ import {
 import { WorkflowEngine } from '@flowcast/api-workflows-engine';
 import { StreamRegistry } from '@flowcast/api-workflows-feature';
 import { AppModule } from './app/app.module';
+import { answerMalformedRequests } from './app/client-errors';
 import { configureApp } from './app/configure-app';
 
 async function bootstrap(): Promise<void> {
@@ -54,6 +55,7 @@ async function bootstrap(): Promise<void> {
   const server = (await app.listen(config.port, config.host ?? '0.0.0.0')) as Server;
   // Streams live for up to SSE_MAX_LIFETIME_MS; Node's default request timeout must not cut them.
   server.requestTimeout = 0;
+  answerMalformedRequests(server);
   const { port } = server.address() as AddressInfo;
   const cluster = config.cluster ? `, cluster instance ${config.cluster.instanceId}` : '';
   logger.log(

@@ -5,11 +5,13 @@ import type { ErrorResponse, FieldError } from '@flowcast/shared-contract';
 export function toFieldErrors(errors: ValidationError[], parent = ''): FieldError[] {
   const fields: FieldError[] = [];
   for (const error of errors) {
-    const field = parent ? `${parent}.${error.property}` : error.property;
+    // A key the client sent may be anything: one that is not a plain name is shown quoted (`""`, `" "`).
+    const property = /^[\w$-]+$/.test(error.property) ? error.property : JSON.stringify(error.property);
+    const field = parent ? `${parent}.${property}` : property;
     const messages = Object.entries(error.constraints ?? {})
       // A nested value of an unknown kind is already reported by its own check (e.g. the runner type).
       .filter(([key]) => key !== 'unknownValue' || Object.keys(error.constraints ?? {}).length === 1)
-      .map(([key, message]) => namePath(key, message, error.property, field));
+      .map(([key, message]) => namePath(key, message, property, field));
     if (messages.length > 0) fields.push({ field, errors: messages });
     if (error.children?.length) fields.push(...toFieldErrors(error.children, field));
   }

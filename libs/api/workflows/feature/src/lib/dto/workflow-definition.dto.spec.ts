@@ -53,6 +53,20 @@ describe('WorkflowDefinitionDto', () => {
     expect(JSON.parse(JSON.stringify(parsed))).toEqual(body);
   });
 
+  it('refuses a runner that is not an object (an array holding null, found by fuzzing) as a 400 naming it', async () => {
+    for (const runner of [[null], null, 'simulated', 7, []]) {
+      expect(
+        await fieldsOf({ name: 'x', agents: [{ name: 'a', role: 'r', prompt: 'p', runner }] }),
+      ).toContain('agents.0.runner');
+    }
+  });
+
+  it('names a key that is not a plain name quoted', async () => {
+    expect(await fieldsOf({ name: 'x', agents: [agent({ type: 'simulated' })], '': 1, ' ': 2 })).toEqual(
+      expect.arrayContaining(['""', '" "']),
+    );
+  });
+
   it.each([
     ['an unknown runner type', { name: 'x', agents: [agent({ type: 'teleport' })] }, 'agents.0.runner'],
     [

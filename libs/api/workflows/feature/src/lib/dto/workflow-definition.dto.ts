@@ -1,4 +1,4 @@
-import { Type } from 'class-transformer';
+import { plainToInstance, Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsIn,
@@ -185,6 +185,25 @@ export class ClaudeCodeRunnerDto implements ClaudeCodeRunnerDefinition {
   readonly timeoutMs?: number;
 }
 
+const RUNNER_DTOS: Record<RunnerType, new () => object> = {
+  simulated: SimulatedRunnerDto,
+  shell: ShellRunnerDto,
+  'claude-code': ClaudeCodeRunnerDto,
+};
+
+/**
+ * The runner's DTO picked by its `type`. Not class-transformer's discriminator: that one throws on a runner
+ * given as an array holding null (a 500 instead of a 400, found by fuzzing); anything that is not an
+ * object is left as it is, for `@IsObject` to refuse.
+ */
+function toRunnerDto(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const type = (value as { type?: unknown }).type;
+  return RUNNER_TYPES.includes(type as RunnerType)
+    ? plainToInstance(RUNNER_DTOS[type as RunnerType], value)
+    : value;
+}
+
 export class AgentDefinitionDto implements AgentDefinition {
   @IsString()
   @IsNotEmpty()
@@ -203,17 +222,7 @@ export class AgentDefinitionDto implements AgentDefinition {
   @IsObject()
   @IsKnownRunner()
   @ValidateNested()
-  @Type(() => Object, {
-    discriminator: {
-      property: 'type',
-      subTypes: [
-        { value: SimulatedRunnerDto, name: 'simulated' },
-        { value: ShellRunnerDto, name: 'shell' },
-        { value: ClaudeCodeRunnerDto, name: 'claude-code' },
-      ],
-    },
-    keepDiscriminatorProperty: true,
-  })
+  @Transform(({ value }) => toRunnerDto(value), { toClassOnly: true })
   readonly runner!: SimulatedRunnerDto | ShellRunnerDto | ClaudeCodeRunnerDto;
 
   @IsOptional()
