@@ -131,9 +131,8 @@ export class ClusterFeed implements HubLink, OnModuleDestroy {
     feed.closed = true;
     feed.queue.length = 0;
     this.feeds.delete(workflowId);
-    if (this.redis.subscriber.status === 'ready') {
-      this.redis.subscriber.unsubscribe(CHANNEL_PREFIX + workflowId).catch(() => undefined);
-    }
+    // While Redis is away ioredis queues this, after the subscriptions it re-makes on reconnect.
+    this.redis.subscriber.unsubscribe(CHANNEL_PREFIX + workflowId).catch(() => undefined);
   }
 
   /** Subscribes, then reads where the store stands: from there on, nothing stored can be missed. Never rejects. */
