@@ -1,10 +1,13 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { ClusterBus } from './cluster/cluster-bus';
 import { InstanceLiveness } from './cluster/instance-liveness';
 import { RedisClients } from './cluster/redis-clients';
 import { FLOWCAST_CONFIG, FlowcastConfig } from './config/flowcast-config';
 import { StoreConnection } from './database/store-connection';
+import { StoreFaults } from './database/store-faults';
 import { HealthController } from './health/health.controller';
+import { StoreUnavailableFilter } from './http/store-unavailable.filter';
 import { FlowcastMetrics } from './metrics/flowcast-metrics';
 
 export interface CoreModuleOptions {
@@ -34,6 +37,8 @@ export class CoreModule {
         { provide: ClusterBus, useFactory: () => (redis ? new ClusterBus(redis) : null) },
         { provide: InstanceLiveness, useFactory: () => (redis ? new InstanceLiveness(redis) : null) },
         FlowcastMetrics,
+        StoreFaults,
+        { provide: APP_FILTER, useClass: StoreUnavailableFilter },
       ],
       exports: [
         FLOWCAST_CONFIG,
@@ -42,6 +47,7 @@ export class CoreModule {
         ClusterBus,
         InstanceLiveness,
         FlowcastMetrics,
+        StoreFaults,
       ],
     };
   }

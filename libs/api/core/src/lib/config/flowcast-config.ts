@@ -29,6 +29,8 @@ export interface FlowcastConfig {
   };
   engine: {
     concurrency: number;
+    /** How long running workflows go on while the store refuses writes, before they are stopped to end failed. */
+    storeOutageLimitMs: number;
     /** The Claude Code CLI the claude-code runner starts. */
     claudeBin: string;
     /** Below this many log lines per second a workflow's lines are sent one `log:created` each. */
@@ -186,6 +188,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Flowca
       LOG_BATCH_THRESHOLD: int(1)({ default: 50 }),
       CLAUDE_BIN: str({ default: 'claude' }),
       SHUTDOWN_TIMEOUT_MS: int(100, 60_000)({ default: 8_000 }),
+      STORE_OUTAGE_LIMIT_MS: int(1_000, 86_400_000)({ default: 60_000 }),
       ADMIN_PASSWORD: str({ default: '' }),
       SESSION_SECRET: str({ default: '' }),
       SESSION_IDLE_MS: int(1_000)({ default: 7 * 24 * 3_600_000 }),
@@ -228,6 +231,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Flowca
     },
     engine: {
       concurrency: env.WORKFLOW_CONCURRENCY,
+      storeOutageLimitMs: env.STORE_OUTAGE_LIMIT_MS,
       claudeBin: env.CLAUDE_BIN,
       logBatchThreshold: env.LOG_BATCH_THRESHOLD,
     },

@@ -113,8 +113,12 @@ function withStatementCache(database: SqliteDatabase.Database): SqliteDatabase.D
 
 function openPostgres(url: string): StoreConnection {
   const pool = new Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000 });
-  // An idle client that loses its server must not crash the process; the pool replaces it.
+  // A client that loses its server must not crash the process. Idle, the pool hears it ('error' on the pool)
+  // and replaces it; checked out (between two queries of a transaction), the pool takes its own listener
+  // off, and the client would emit 'error' to nobody: this one stays on it. The query in flight fails
+  // (the event log holds its events), and the pool drops the broken client when it is released.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return StoreConnection.forDialect(new Kysely({ dialect: new PostgresDialect({ pool }) }), 'postgres');
 }
 

@@ -4,6 +4,7 @@ import { succeedsWithin } from '../async/succeeds-within';
 import { RedisClients } from '../cluster/redis-clients';
 import { Public } from '../public.decorator';
 import { StoreConnection } from '../database/store-connection';
+import { StoreFaults } from '../database/store-faults';
 
 /** A dependency that takes longer than this to answer counts as down. */
 const CHECK_TIMEOUT_MS = 2_000;
@@ -12,10 +13,15 @@ const CHECK_TIMEOUT_MS = 2_000;
 export class HealthController {
   constructor(
     private readonly store: StoreConnection,
+    private readonly faults: StoreFaults,
     @Optional() @Inject(RedisClients) private readonly redis: RedisClients | null,
   ) {}
 
-  /** 200 when the store (and Redis, in a cluster) answers; 503 naming what is down otherwise. */
+  /**
+   * 200 when the store (and Redis, in a cluster) answers; 503 naming what is down otherwise. The store is
+   * down while it fails a read, and also while it refuses writes (a full disk, a read-only file) that a
+   * read would not show: the event log then holds appends until it takes them again.
+   */
   @Public()
   @Get()
   @HttpCode(200)
@@ -24,9 +30,10 @@ export class HealthController {
       succeedsWithin(this.store.ping(), CHECK_TIMEOUT_MS),
       this.redis ? this.redis.ping(CHECK_TIMEOUT_MS) : Promise.resolve(undefined),
     ]);
-    const parts: Pick<HealthResponse, 'store' | 'redis'> = { store: store ? 'ok' : 'down' };
+    const storeUp = store && this.faults.fault === null;
+    const parts: Pick<HealthResponse, 'store' | 'redis'> = { store: storeUp ? 'ok' : 'down' };
     if (redis !== undefined) parts.redis = redis ? 'ok' : 'down';
-    if (store && redis !== false) return { status: 'ok', ...parts };
+    if (storeUp && redis !== false) return { status: 'ok', ...parts };
     throw new ServiceUnavailableException({ status: 'unavailable', ...parts });
   }
 }

@@ -1,5 +1,11 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { type EventsTable, FLOWCAST_CONFIG, type FlowcastConfig } from '@flowcast/api-core';
+import {
+  type EventsTable,
+  FLOWCAST_CONFIG,
+  type FlowcastConfig,
+  isStoreUnavailable,
+  StoreFaults,
+} from '@flowcast/api-core';
 import {
   isTerminalEventType,
   isTerminalStatus,
@@ -18,6 +24,8 @@ import { WorkflowsRepository } from './workflows.repository';
 
 interface PendingAppend {
   events: NewEvent[];
+  /** When it was appended: every event's `ts` (so a try again stores the very same rows). */
+  ts: string;
   resolve: (stored: StoredEvent[]) => void;
   reject: (error: unknown) => void;
 }
@@ -38,6 +46,9 @@ interface Prepared {
 
 /** Events per group: bounds a transaction's size when a flood has queued up. */
 const MAX_BATCH_EVENTS = 2_000;
+/** First wait before held appends are tried again (store unavailable), doubled per failed try up to the max. */
+const RETRY_FIRST_MS = 100;
+const RETRY_MAX_MS = 2_000;
 
 /** Whole appends gathered up to MAX_BATCH_EVENTS per group (an append is never split across groups). */
 function groupsOf(pending: PendingAppend[]): PendingAppend[][] {
@@ -82,6 +93,15 @@ export class EventLog {
   readonly counters: EventLogCounters = { eventsStored: 0, batchesStored: 0 };
 
   private readonly commitWindowMs: number;
+  private retryDelayMs = RETRY_FIRST_MS;
+  /**
+   * Workflows whose latest write failed with the store unavailable, with the state before that write: a
+   * commit may have happened without its answer arriving (a PostgreSQL connection lost at COMMIT), so the
+   * store is read before they are written again (see settleUnsure), and nothing is stored twice.
+   */
+  private readonly unsure = new Map<string, WorkflowDetail>();
+  /** Whether the store takes writes (shared with the health check and the engine). */
+  readonly faults: StoreFaults;
 
   constructor(
     @Inject(EventsRepository) private readonly events: EventsRepository,
@@ -90,11 +110,18 @@ export class EventLog {
     @Optional() @Inject(FLOWCAST_CONFIG) config?: Pick<FlowcastConfig, 'commitWindowMs'>,
     /** In a cluster: stored batches go to every instance through it (and to this one's hub in order). */
     @Optional() @Inject(ClusterFeed) private readonly cluster: ClusterFeed | null = null,
+    @Optional() @Inject(StoreFaults) faults: StoreFaults | null = null,
   ) {
     this.commitWindowMs = config?.commitWindowMs ?? 0;
+    this.faults = faults ?? new StoreFaults();
   }
 
-  /** Stores the events in order and resolves with their ids once they are durable and published. */
+  /**
+   * Stores the events in order and resolves with their ids once they are durable and published. While the
+   * store is unavailable (down, full, read-only) the appends are held, in order, and tried again until it
+   * takes them: the promise then resolves late, never rejects for it. It rejects when the store refuses the
+   * events themselves (no such workflow, the workflow has ended, a row the store cannot hold).
+   */
   append(workflowId: string, events: NewEvent[]): Promise<StoredEvent[]> {
     if (events.length === 0) return Promise.resolve([]);
     return new Promise<StoredEvent[]>((resolve, reject) => {
@@ -103,12 +130,21 @@ export class EventLog {
         pending = [];
         this.queue.set(workflowId, pending);
       }
-      pending.push({ events, resolve, reject });
+      pending.push({ events, ts: new Date().toISOString(), resolve, reject });
       this.schedule();
     });
   }
 
-  /** Resolves once everything appended so far is stored and published. */
+  /** Events appended and not stored yet (held while the store is unavailable, or waiting for a commit). */
+  pendingEvents(): number {
+    let count = 0;
+    for (const pending of this.queue.values()) {
+      for (const item of pending) count += item.events.length;
+    }
+    return count;
+  }
+
+  /** Resolves once everything appended so far is stored and published (not before the store is back). */
   async drain(): Promise<void> {
     while (this.flushing || this.scheduled || this.queue.size > 0) await this.idle;
   }
@@ -128,33 +164,66 @@ export class EventLog {
     this.scheduled = false;
     this.flushing = true;
     this.lastFlushAt = performance.now();
+    let held = false;
     try {
-      while (this.queue.size > 0) {
+      while (this.queue.size > 0 && !held) {
         const work = this.queue;
         this.queue = new Map();
-        await this.storeAll(work);
+        held = await this.storeAll(work);
       }
     } finally {
       this.flushing = false;
-      this.markIdle();
+      if (held) this.retryLater();
+      else {
+        this.retryDelayMs = RETRY_FIRST_MS;
+        this.markIdle();
+      }
     }
+  }
+
+  /**
+   * The store was unavailable: the held appends (back at the head of the queue) are tried again after a
+   * wait that doubles up to RETRY_MAX_MS. Appends made meanwhile queue behind them (`scheduled` stays set).
+   */
+  private retryLater(): void {
+    this.scheduled = true;
+    const delay = this.retryDelayMs;
+    this.retryDelayMs = Math.min(this.retryDelayMs * 2, RETRY_MAX_MS);
+    setTimeout(() => void this.flush(), delay).unref();
   }
 
   /**
    * Every workflow's first group of pending appends is committed together (one commit for the tick, where
    * the store allows it; see EventsRepository.appendAll). A group that was refused, and any further group of
-   * a workflow (a flood beyond MAX_BATCH_EVENTS), is then stored on its own, in order, with retries.
+   * a workflow (a flood beyond MAX_BATCH_EVENTS), is then stored on its own, in order, with retries. Appends
+   * the store could not take for being unavailable are held: put back at the head of the queue, in order,
+   * with every later append of their workflow. Resolves true when some were held.
    */
-  private async storeAll(work: Map<string, PendingAppend[]>): Promise<void> {
+  private async storeAll(work: Map<string, PendingAppend[]>): Promise<boolean> {
+    const held = new Map<string, PendingAppend[]>();
+    let holdError: unknown;
+    const hold = (workflowId: string, items: PendingAppend[], error: unknown) => {
+      const list = held.get(workflowId);
+      if (list) list.push(...items);
+      else held.set(workflowId, [...items]);
+      holdError = error;
+    };
+    let stored = false;
     const first: Prepared[] = [];
     const rest: [string, PendingAppend[][]][] = [];
     for (const [workflowId, pending] of work) {
-      const groups = groupsOf(pending);
+      let remaining = pending;
+      let groups: PendingAppend[][];
       try {
+        remaining = await this.settleUnsure(workflowId, pending);
+        if (remaining.length < pending.length) stored = true;
+        if (remaining.length === 0) continue;
+        groups = groupsOf(remaining);
         first.push(this.prepare(workflowId, await this.writerFor(workflowId), groups[0]));
       } catch (error) {
+        if (isStoreUnavailable(error)) hold(workflowId, remaining, error);
         // No such workflow (or an event the reducer refuses): only this workflow's appends fail.
-        for (const group of groups) this.fail(workflowId, group, error);
+        else for (const group of groupsOf(remaining)) this.fail(workflowId, group, error);
         continue;
       }
       if (groups.length > 1) rest.push([workflowId, groups.slice(1)]);
@@ -168,28 +237,60 @@ export class EventLog {
     const refused: Prepared[] = [];
     first.forEach((item, index) => {
       const error = outcomes[index];
-      if (error === null) this.committed(item);
-      else if (error instanceof ConcurrentAppendError) refused.push(item);
+      if (error === null) {
+        this.committed(item);
+        stored = true;
+      } else if (error instanceof ConcurrentAppendError) refused.push(item);
       else {
         this.writers.delete(item.workflowId);
-        this.fail(item.workflowId, item.group, error);
+        if (isStoreUnavailable(error)) {
+          this.unsure.set(item.workflowId, item.writer.view);
+          hold(item.workflowId, item.group, error);
+        } else this.fail(item.workflowId, item.group, error);
       }
     });
     // Another process wrote to these since their state was cached: reload and number them again.
     for (const item of refused) {
       this.writers.delete(item.workflowId);
-      await this.storeGroup(item.workflowId, item.group);
+      stored = (await this.storeGroup(item.workflowId, item.group, hold)) || stored;
     }
     for (const [workflowId, groups] of rest) {
-      for (const group of groups) await this.storeGroup(workflowId, group);
+      for (const group of groups) {
+        // Behind a held group, every later one of its workflow waits too: order is kept.
+        if (held.has(workflowId)) hold(workflowId, group, holdError);
+        else stored = (await this.storeGroup(workflowId, group, hold)) || stored;
+      }
     }
+    if (held.size === 0) {
+      if (stored) this.faults.writeSucceeded();
+      return false;
+    }
+    if (!this.faults.fault) {
+      this.logger.error(
+        `The store is unavailable (${(holdError as Error).message}): events are held in memory and stored when it is back`,
+      );
+    }
+    this.faults.writeFailed(holdError);
+    for (const [workflowId, items] of held) {
+      const later = this.queue.get(workflowId);
+      this.queue.set(workflowId, later ? [...items, ...later] : items);
+    }
+    return true;
   }
 
-  private async storeGroup(workflowId: string, group: PendingAppend[]): Promise<void> {
+  /** Stores one group on its own; true when stored. Held (`hold`) when the store is unavailable. */
+  private async storeGroup(
+    workflowId: string,
+    group: PendingAppend[],
+    hold: (workflowId: string, items: PendingAppend[], error: unknown) => void,
+  ): Promise<boolean> {
     try {
       await this.store(workflowId, group);
+      return true;
     } catch (error) {
-      this.fail(workflowId, group, error);
+      if (isStoreUnavailable(error)) hold(workflowId, group, error);
+      else this.fail(workflowId, group, error);
+      return false;
     }
   }
 
@@ -210,6 +311,7 @@ export class EventLog {
       } catch (error) {
         // Another process wrote since we cached the state: reload and number the events again.
         this.writers.delete(workflowId);
+        if (isStoreUnavailable(error)) this.unsure.set(workflowId, writer.view);
         if (!(error instanceof ConcurrentAppendError) || attempt >= 2) throw error;
         continue;
       }
@@ -218,9 +320,39 @@ export class EventLog {
     }
   }
 
+  /**
+   * A write of this workflow failed with the store unavailable: it may have been committed nonetheless (a
+   * PostgreSQL connection lost at COMMIT). The events stored since are read back; the leading appends whose
+   * rows are exactly there (same ids, types and data, `ts` included) were committed: they are published and
+   * resolved, not written twice. Returns the appends still to store.
+   */
+  private async settleUnsure(workflowId: string, pending: PendingAppend[]): Promise<PendingAppend[]> {
+    const before = this.unsure.get(workflowId);
+    if (!before) return pending;
+    const view = await this.workflows.findView(workflowId);
+    const extra = view ? view.lastEventId - before.lastEventId : 0;
+    const rows = extra > 0 ? await this.events.readAfter(workflowId, before.lastEventId, extra) : [];
+    this.unsure.delete(workflowId);
+    let next = 0;
+    let matched = 0;
+    for (const item of pending) {
+      const ours = item.events.every((event) => {
+        const row = rows[next++];
+        return row?.type === event.type && row.data === storedData(event, workflowId, item.ts);
+      });
+      if (!ours) break;
+      matched++;
+    }
+    if (matched === 0) return pending;
+    const writer: Writer = { view: before };
+    this.writers.set(workflowId, writer);
+    this.committed(this.prepare(workflowId, writer, pending.slice(0, matched)));
+    this.logger.warn(`${workflowId}: a write whose answer was lost had been committed; not stored again`);
+    return pending.slice(matched);
+  }
+
   /** Numbers the group's events after the writer's last id and folds them into the state they lead to. */
   private prepare(workflowId: string, writer: Writer, group: PendingAppend[]): Prepared {
-    const ts = new Date().toISOString();
     let view = writer.view;
     let seq = writer.view.lastEventId;
     let terminal = false;
@@ -230,7 +362,7 @@ export class EventLog {
       const stored: StoredEvent[] = [];
       for (const event of item.events) {
         seq++;
-        const data = { ...event.payload, workflowId, ts };
+        const data = { ...event.payload, workflowId, ts: item.ts };
         const storedEvent = { id: seq, type: event.type, data } as StoredEvent;
         view = reduceWorkflow(view, storedEvent);
         const lines = logLineCount(storedEvent);
@@ -282,4 +414,9 @@ export class EventLog {
   cachedView(workflowId: string): WorkflowDetail | undefined {
     return this.writers.get(workflowId)?.view;
   }
+}
+
+/** An event's `data` column exactly as `prepare` writes it. */
+function storedData(event: NewEvent, workflowId: string, ts: string): string {
+  return JSON.stringify({ ...event.payload, workflowId, ts });
 }

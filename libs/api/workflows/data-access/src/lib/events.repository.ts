@@ -163,6 +163,9 @@ export class EventsRepository {
             try {
               this.appendSqlite(sqlite, request);
             } catch (error) {
+              // Some errors (a full disk, an I/O error) make SQLite roll the whole transaction back: then
+              // nothing of the tick is stored, and every request fails with that error.
+              if (!sqlite.inTransaction) throw error;
               outcomes[index] = error;
             }
           });

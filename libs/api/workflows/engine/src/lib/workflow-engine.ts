@@ -1,10 +1,19 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnModuleDestroy,
+  Optional,
+} from '@nestjs/common';
 import {
   ClusterBus,
   FLOWCAST_CONFIG,
   type FlowcastConfig,
   InstanceLiveness,
+  isStoreUnavailable,
   RedisClients,
+  type StoreFault,
 } from '@flowcast/api-core';
 import {
   EventLog,
@@ -23,14 +32,23 @@ import { StopReason, WorkflowRun } from './workflow-run';
  * survives a restart). In a cluster (REDIS_URL set) the queue is BullMQ's and any instance may run any
  * workflow (see ClusterRuns); cancelling works from every instance.
  */
+/** How long a run that could not start for the store being unavailable waits before it is tried again. */
+const LAUNCH_RETRY_MS = 1_000;
+
 @Injectable()
-export class WorkflowEngine implements OnApplicationBootstrap {
+export class WorkflowEngine implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(WorkflowEngine.name);
   private readonly runners: ReadonlyMap<string, AgentRunner>;
   private readonly queue: string[] = [];
   private readonly running = new Map<string, ActiveRun>();
   private stopping = false;
   private readonly cluster: ClusterRuns | null;
+  /** Armed while the store refuses writes: ends the running workflows once STORE_OUTAGE_LIMIT_MS has passed. */
+  private outageTimer: NodeJS.Timeout | undefined;
+  /** No run is launched before this time (epoch ms): the store was unavailable when one was tried. */
+  private launchRetryAt = 0;
+  private launchRetryTimer: NodeJS.Timeout | undefined;
+  private readonly unwatchStore: () => void;
 
   constructor(
     @Inject(FLOWCAST_CONFIG) private readonly config: FlowcastConfig,
@@ -56,6 +74,38 @@ export class WorkflowEngine implements OnApplicationBootstrap {
             interruptedEvents: (view) => interruptedEvents(view, Date.now()),
           })
         : null;
+    this.unwatchStore = eventLog.faults.onChange((fault) => this.storeChanged(fault));
+  }
+
+  onModuleDestroy(): void {
+    this.unwatchStore();
+    clearTimeout(this.outageTimer);
+    clearTimeout(this.launchRetryTimer);
+  }
+
+  /**
+   * The store stopped taking writes (`fault`) or took them again (null). While it is away no run is
+   * launched (running ones go on, their events held by the event log and their agents paused once their
+   * backlog is full); past STORE_OUTAGE_LIMIT_MS every running workflow is stopped, to end failed with the
+   * reason once its events can be stored. Back: the queue moves again.
+   */
+  private storeChanged(fault: StoreFault | null): void {
+    clearTimeout(this.outageTimer);
+    this.outageTimer = undefined;
+    if (!fault) {
+      this.logger.log('The store takes writes again');
+      this.pump();
+      return;
+    }
+    const limitMs = this.config.engine.storeOutageLimitMs;
+    this.outageTimer = setTimeout(() => {
+      const current = this.eventLog.faults.fault;
+      if (!current) return;
+      const error = `the store was unavailable for more than ${limitMs / 1_000} s (${current.reason})`;
+      this.logger.error(`${error}: stopping ${this.running.size} running workflow(s)`);
+      for (const active of this.running.values()) active.stop('store', error);
+    }, limitMs);
+    this.outageTimer.unref();
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -157,13 +207,20 @@ export class WorkflowEngine implements OnApplicationBootstrap {
     const workerClosed = this.cluster?.beginShutdown();
     const runs = [...this.running.values()];
     for (const active of runs) active.stop('interrupted');
+    const deadline = Date.now() + timeoutMs;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       Promise.all([...runs.map((active) => active.done), workerClosed]),
       new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
     ]);
     clearTimeout(timer);
-    await this.eventLog.drain();
+    // What is left of the time (at least a second) goes to storing the last events; a store that is away past
+    // it keeps them (those workflows are then ended as interrupted at the next start).
+    await Promise.race([
+      this.eventLog.drain(),
+      new Promise((resolve) => (timer = setTimeout(resolve, Math.max(1_000, deadline - Date.now())))),
+    ]);
+    clearTimeout(timer);
     await this.cluster?.close().catch(() => undefined);
   }
 
@@ -192,18 +249,32 @@ export class WorkflowEngine implements OnApplicationBootstrap {
   }
 
   private pump(): void {
+    if (this.eventLog.faults.fault || Date.now() < this.launchRetryAt) return;
     while (!this.stopping && this.running.size < this.config.engine.concurrency && this.queue.length > 0) {
       const id = this.queue.shift() as string;
       // The slot is taken now, before any await, so that concurrent pumps cannot overfill it.
       const active = new ActiveRun();
       this.running.set(id, active);
       active.done = this.launch(id, active)
-        .catch((error: Error) => this.logger.error(`Run of ${id} crashed: ${error.message}`))
+        .catch((error: Error) => {
+          if (!active.run && isStoreUnavailable(error)) this.retryLaunch(id);
+          else this.logger.error(`Run of ${id} crashed: ${error.message}`);
+        })
         .finally(() => {
           this.running.delete(id);
           this.pump();
         });
     }
+  }
+
+  /** The store was unavailable before the run could start: it goes back to the queue's head, tried again later. */
+  private retryLaunch(workflowId: string): void {
+    this.logger.warn(`Run of ${workflowId} could not start (store unavailable); trying again shortly`);
+    this.queue.unshift(workflowId);
+    this.launchRetryAt = Date.now() + LAUNCH_RETRY_MS;
+    clearTimeout(this.launchRetryTimer);
+    this.launchRetryTimer = setTimeout(() => this.pump(), LAUNCH_RETRY_MS);
+    this.launchRetryTimer.unref();
   }
 
   private async launch(workflowId: string, active: ActiveRun): Promise<void> {
@@ -242,14 +313,19 @@ class ActiveRun {
   done: Promise<void> = Promise.resolve();
   private stopRequested: StopReason | undefined;
 
+  private stopDetail = '';
+
   attach(run: WorkflowRun): void {
     this.run = run;
-    if (this.stopRequested) run.stop(this.stopRequested);
+    if (this.stopRequested) run.stop(this.stopRequested, this.stopDetail);
   }
 
-  stop(reason: StopReason): void {
-    this.stopRequested ??= reason;
-    this.run?.stop(reason);
+  stop(reason: StopReason, detail = ''): void {
+    if (!this.stopRequested) {
+      this.stopRequested = reason;
+      this.stopDetail = detail;
+    }
+    this.run?.stop(reason, detail);
   }
 }
 

@@ -13,7 +13,8 @@ import { AgentFailedError, AgentRunner, RunnerContext } from './runners/agent-ru
 import { LogSink } from './log-sink';
 import { ProgressCoalescer } from './progress-coalescer';
 
-export type StopReason = 'cancelled' | 'budget' | 'interrupted';
+/** Why a run stops early. `store`: the store refused its events, or was away past STORE_OUTAGE_LIMIT_MS. */
+export type StopReason = 'cancelled' | 'budget' | 'interrupted' | 'store';
 
 export interface WorkflowRunOptions {
   workflowId: string;
@@ -24,9 +25,13 @@ export interface WorkflowRunOptions {
 }
 
 const BUDGET_WARNING_PERCENT = 80;
-/** A runner is paused while this many of its log lines wait to be stored, and resumed at half of it. */
+/**
+ * A runner is paused while this many of its log lines, or this many characters of them, wait to be stored
+ * (a flood faster than the store, or a store that is away), and resumed at half of both: what a run holds in
+ * memory is bounded.
+ */
 const BACKLOG_MAX_LINES = 5_000;
-const BACKLOG_RESUME_LINES = BACKLOG_MAX_LINES / 2;
+const BACKLOG_MAX_CHARS = 16 * 1024 * 1024;
 const RESOLVED = Promise.resolve();
 const PROGRESS_INTERVAL_MS = 1_000;
 /**
@@ -39,6 +44,8 @@ const PROGRESS_GRACE_MS = 500;
 export class WorkflowRun {
   private readonly abort = new AbortController();
   private stopReason: StopReason | undefined;
+  /** The error a `store` stop ends the workflow with. */
+  private stopDetail = '';
   /** What the workflow has spent, in whole micro-dollars (see money.ts): sums are exact. */
   private totalMicros = 0;
   private budgetWarned = false;
@@ -47,8 +54,9 @@ export class WorkflowRun {
   private readonly progress: ProgressCoalescer<{ message: string; level: LogLevel }>;
   private readonly costUpdates: ProgressCoalescer<number>;
   private lastAppend: Promise<unknown> = Promise.resolve();
-  /** Log lines handed to the event log and not yet stored. */
+  /** Log lines (and their characters) handed to the event log and not yet stored. */
   private backlogLines = 0;
+  private backlogChars = 0;
   private capacityWaiters: (() => void)[] = [];
 
   constructor(private readonly options: WorkflowRunOptions) {
@@ -67,10 +75,11 @@ export class WorkflowRun {
     return this.options.workflowId;
   }
 
-  /** Asks the run to stop; the running agent is aborted and the run records why. */
-  stop(reason: StopReason): void {
+  /** Asks the run to stop; the running agent is aborted and the run records why (`detail`: a store stop's error). */
+  stop(reason: StopReason, detail = ''): void {
     if (this.stopReason) return;
     this.stopReason = reason;
+    this.stopDetail = detail;
     this.abort.abort(new Error(reason));
   }
 
@@ -119,8 +128,8 @@ export class WorkflowRun {
       }
       const summary = { duration: elapsed(started), totalCost: this.totalCost, iterations: iteration };
       if (this.stopReason === 'cancelled') this.emit('workflow:cancelled', summary);
-      else if (this.stopReason === 'budget')
-        this.emit('workflow:failed', { ...summary, error: this.budgetError() });
+      else if (this.stopReason === 'budget' || this.stopReason === 'store')
+        this.emit('workflow:failed', { ...summary, error: this.stopText() });
       else this.emit('workflow:failed', { ...summary, error: 'interrupted' });
     } finally {
       this.progress.dispose();
@@ -228,23 +237,30 @@ export class WorkflowRun {
   }
 
   private stopText(): string {
-    return this.stopReason === 'budget' ? this.budgetError() : (this.stopReason ?? 'stopped');
+    if (this.stopReason === 'budget') return this.budgetError();
+    if (this.stopReason === 'store') return this.stopDetail;
+    return this.stopReason ?? 'stopped';
   }
 
   private emit<K extends StoredEventType>(type: K, payload: WorkflowEventMap[K]): void {
     this.emitEvent({ type, payload } as NewEvent);
   }
 
-  /** Appends in call order; the event log keeps that order, so nothing here needs to await. */
+  /**
+   * Appends in call order; the event log keeps that order, so nothing here needs to await. While the store
+   * is away the event log holds the appends (they resolve late); one it refuses outright (the workflow has
+   * ended elsewhere, a row the store cannot take) stops the run: it ends failed, saying why.
+   */
   private emitEvent(event: NewEvent): void {
     const append = this.options.eventLog.append(this.options.workflowId, [event]);
-    const lines =
-      event.type === 'log:created' ? 1 : event.type === 'log:batch' ? event.payload.lines.length : 0;
+    const { lines, chars } = logSize(event);
     if (lines > 0) {
       this.backlogLines += lines;
+      this.backlogChars += chars;
       const settle = () => {
         this.backlogLines -= lines;
-        if (this.backlogLines <= BACKLOG_RESUME_LINES && this.capacityWaiters.length > 0) {
+        this.backlogChars -= chars;
+        if (!this.backlogFull(2) && this.capacityWaiters.length > 0) {
           const waiters = this.capacityWaiters;
           this.capacityWaiters = [];
           waiters.forEach((wake) => wake());
@@ -252,16 +268,32 @@ export class WorkflowRun {
       };
       append.then(settle, settle);
     }
-    append.catch(() => undefined);
+    append.catch((error: Error) => this.stop('store', `events could not be stored: ${error.message}`));
     this.lastAppend = append;
   }
 
+  /** Whether the backlog is at its bound (divided by `fraction`: 2 is the level at which a runner resumes). */
+  private backlogFull(fraction = 1): boolean {
+    return (
+      this.backlogLines >= BACKLOG_MAX_LINES / fraction || this.backlogChars >= BACKLOG_MAX_CHARS / fraction
+    );
+  }
+
   private capacity(): Promise<void> {
-    if (this.backlogLines < BACKLOG_MAX_LINES) return RESOLVED;
+    if (!this.backlogFull()) return RESOLVED;
     return new Promise((resolve) => this.capacityWaiters.push(resolve));
   }
 }
 
 function elapsed(since: number): number {
   return Math.round(performance.now() - since);
+}
+
+/** The log lines an event carries, and their characters (0 for every other event). */
+function logSize(event: NewEvent): { lines: number; chars: number } {
+  if (event.type === 'log:created') return { lines: 1, chars: event.payload.message.length };
+  if (event.type !== 'log:batch') return { lines: 0, chars: 0 };
+  let chars = 0;
+  for (const line of event.payload.lines) chars += line.message.length;
+  return { lines: event.payload.lines.length, chars };
 }

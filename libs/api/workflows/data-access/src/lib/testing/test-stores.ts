@@ -110,6 +110,8 @@ async function openPostgres(): Promise<TestStore> {
   const store = await StoreConnection.open({ kind: 'postgres', url: url.toString() });
   const others: StoreConnection[] = [];
   const reader = new Client({ connectionString: url.toString() });
+  // A spec that ends the database's connections (a store fault) ends this one too: it must not crash the run.
+  reader.on('error', () => undefined);
   await reader.connect();
   return {
     kind: 'postgres',
@@ -144,7 +146,7 @@ async function openPostgres(): Promise<TestStore> {
       };
     },
     close: async () => {
-      await reader.end();
+      await reader.end().catch(() => undefined);
       for (const other of others) await other.close();
       await store.close();
       const cleaner = new Client({ connectionString: POSTGRES_TEST_URL });
