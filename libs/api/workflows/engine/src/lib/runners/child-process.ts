@@ -45,6 +45,8 @@ export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 
 /**
  * Runs a command in its own process group (no shell), hands every stdout and stderr line to the callbacks,
+ * each stream decoded as UTF-8 as a whole (invalid bytes become U+FFFD, a character split across reads is
+ * joined) and split at LF, CRLF and lone CR (docs/workflows.md, "Shell steps"),
  * and pauses reading while the run's output backlog is full. Abort, timeout and even a normal exit end
  * with the whole group being signalled (SIGTERM, then SIGKILL after the grace), so no child it forked
  * outlives it.
@@ -96,6 +98,9 @@ export function runChild(
           }, options.timeoutMs);
 
     const pump = (stream: Readable, onLine: (line: string) => void) => {
+      // The stream decodes, not readline: readline never flushes its decoder, so bytes of a character cut
+      // off by the end of the output would vanish; the stream's decoder turns them into U+FFFD at the end.
+      stream.setEncoding('utf8');
       const lines = createInterface({ input: stream, crlfDelay: Infinity });
       lines.on('line', (line) => {
         onLine(line);
