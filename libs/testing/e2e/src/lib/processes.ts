@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, type SpawnOptions } from 'node:child_process';
 
 /** A server process the harness started: what it printed, whether it runs, and its exit. */
 export interface CapturedProcess {
@@ -11,8 +11,12 @@ export interface CapturedProcess {
 }
 
 /** Spawns `command` with stdout and stderr captured, so that a failed start can say what it printed. */
-export function spawnCaptured(command: string, args: string[]): CapturedProcess {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnCaptured(
+  command: string,
+  args: string[],
+  options: Pick<SpawnOptions, 'uid' | 'gid' | 'env'> = {},
+): CapturedProcess {
+  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));

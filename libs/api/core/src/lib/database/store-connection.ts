@@ -28,15 +28,21 @@ export class StoreConnection {
 
   /** Opens, checks and migrates the store; throws with one clear line when it cannot. */
   static async open(location: StoreLocation): Promise<StoreConnection> {
-    const store = location.kind === 'sqlite' ? openSqlite(location.path) : openPostgres(location.url);
+    const where = location.kind === 'postgres' ? redactUrl(location.url) : resolve(location.path);
+    let store: StoreConnection | undefined;
     try {
+      store = location.kind === 'sqlite' ? openSqlite(location.path) : openPostgres(location.url);
       await store.ping();
     } catch (error) {
-      await store.close().catch(() => undefined);
-      const where = location.kind === 'postgres' ? redactUrl(location.url) : location.path;
-      throw new Error(`Store unreachable at ${where}: ${(error as Error).message}`);
+      await store?.close().catch(() => undefined);
+      throw new Error(`Store unreachable at ${where}: ${(error as Error).message}${hint(error)}`);
     }
-    await store.migrate();
+    try {
+      await store.migrate();
+    } catch (error) {
+      await store.close().catch(() => undefined);
+      throw new Error(`${(error as Error).message} (store at ${where})${hint(error)}`);
+    }
     return store;
   }
 
@@ -130,4 +136,14 @@ function redactUrl(url: string): string {
   } catch {
     return 'postgres://…';
   }
+}
+
+/** What an operator most likely has to fix, for the store errors that say little by themselves. */
+function hint(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'SQLITE_CANTOPEN' || (typeof code === 'string' && code.startsWith('SQLITE_READONLY'))) {
+    return ' (the file and its directory must be writable: SQLite keeps its -wal and -shm files beside it)';
+  }
+  if (code === 'SQLITE_FULL') return ' (the disk is full)';
+  return '';
 }
