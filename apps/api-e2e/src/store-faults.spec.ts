@@ -47,6 +47,16 @@ async function health(server: RunningServer): Promise<{ status: number; body: He
   return { status: response.status, body: (await response.json()) as HealthResponse };
 }
 
+const METRICS_TOKEN = 'store-faults-scraper-token';
+
+async function metrics(server: RunningServer): Promise<string> {
+  const response = await fetch(`${server.url}/api/metrics`, {
+    headers: { Authorization: `Bearer ${METRICS_TOKEN}` },
+  });
+  expect(response.status).toBe(200);
+  return response.text();
+}
+
 async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -116,7 +126,12 @@ describe('a PostgreSQL store stopped and started mid-run', () => {
 
   it('answers 503 while it is down, keeps streams open with heartbeats, and stores every line once it is back', async () => {
     server = await startServer({
-      env: { DATABASE_URL: postgres.url, SSE_HEARTBEAT_MS: '300', STORE_OUTAGE_LIMIT_MS: '60000' },
+      env: {
+        DATABASE_URL: postgres.url,
+        SSE_HEARTBEAT_MS: '300',
+        STORE_OUTAGE_LIMIT_MS: '60000',
+        METRICS_TOKEN,
+      },
     });
     const { api } = server;
     const { id, reader } = await startWatched(api, [printer(1_500, 4)]);
@@ -136,6 +151,10 @@ describe('a PostgreSQL store stopped and started mid-run', () => {
     expect(refused.status).toBe(503);
     const heartbeatsBefore = reader.comments.length;
     await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // The scraper's token needs no store: the metrics say what is going on while it is away.
+    const during = await metrics(server);
+    expect(during).toMatch(/^flowcast_store_writable 0$/m);
+    expect(Number(/^flowcast_event_log_pending_events (\d+)$/m.exec(during)?.[1])).toBeGreaterThan(0);
     expect(reader.ended).toBe(false);
     expect(reader.comments.length - heartbeatsBefore).toBeGreaterThanOrEqual(5);
 
@@ -144,6 +163,10 @@ describe('a PostgreSQL store stopped and started mid-run', () => {
     const stored = await expectIntact(api, id, reader);
     expect(stored[stored.length - 1].type).toBe('workflow:completed');
     expect((await allLogs(api, id)).filter((message) => message.startsWith('line '))).toHaveLength(1_500);
+    const after = await metrics(server);
+    expect(after).toMatch(/^flowcast_store_writable 1$/m);
+    expect(after).toMatch(/^flowcast_event_log_pending_events 0$/m);
+    expect(Number(/^flowcast_store_write_failures_total (\d+)$/m.exec(after)?.[1])).toBeGreaterThan(0);
     // The create refused while the store was down wrote nothing.
     expect(JSON.stringify((await api.request('GET', '/api/workflows')).body)).not.toContain('while down');
     expect(server.process.exitCode).toBeNull();

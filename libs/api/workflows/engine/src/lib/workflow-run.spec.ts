@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Logger } from '@nestjs/common';
+import { sql } from 'kysely';
 import { StoreConnection } from '@flowcast/api-core';
 import {
   EventLog,
@@ -335,6 +337,40 @@ describe('WorkflowRun (simulated agents, real SQLite event log)', () => {
     const { view, list } = await finished(run, seed);
     expect(view).toMatchObject({ status: 'failed', error: 'interrupted' });
     expect(list.find((event) => event.type === 'agent:failed')?.data).toMatchObject({ error: 'interrupted' });
+  });
+
+  it('stops the run and fails it, saying why, when the store refuses one of its events for its content', async () => {
+    // A real refusal inside the real transaction: a trigger that rejects one line (not an outage).
+    await sql
+      .raw(
+        `create trigger refuse_marked before insert on events when new.data like '%REFUSE-ME%' ` +
+          `begin select raise(abort, 'row refused by the store'); end`,
+      )
+      .execute(store.db);
+    const quiet = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    try {
+      const runner = scripted(async (context) => {
+        context.log('info', 'fine');
+        // Appends of one tick are stored together and refused together: the refused line comes later.
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        context.log('info', 'REFUSE-ME');
+        return untilAborted(context.signal);
+      });
+      const { run, seed } = await prepare(
+        { name: 'refused', agents: [simulated('agent-1', {})] },
+        { runners: new Map([['simulated', runner]]) },
+      );
+      await run.execute();
+      const { view, list } = await finished(run, seed);
+      const error = 'events could not be stored: row refused by the store';
+      expect(view).toMatchObject({ status: 'failed', error });
+      expect(list.find((event) => event.type === 'agent:failed')?.data).toMatchObject({ error });
+      expect(logMessages(list)).toContain('fine');
+      expect(logMessages(list)).not.toContain('REFUSE-ME');
+    } finally {
+      quiet.mockRestore();
+      await sql.raw('drop trigger refuse_marked').execute(store.db);
+    }
   });
 
   it('warns once at 80 % of the budget, then stops the agent and fails the workflow when it is exceeded', async () => {

@@ -14,7 +14,11 @@ function sources() {
   };
   return {
     streams: { size: 0, counters },
-    eventLog: { counters: { eventsStored: 0, batchesStored: 0 } },
+    eventLog: {
+      counters: { eventsStored: 0, batchesStored: 0 },
+      faults: { fault: null, failures: 0 },
+      pendingEvents: () => 0,
+    },
     hub: { channelCount: 0 },
     workflows: {
       countByStatus: async () => ({ pending: 1, running: 2, completed: 3, failed: 0, cancelled: 0 }),
@@ -44,7 +48,7 @@ describe('the workflow metrics', () => {
     registerWorkflowMetrics(metrics, sources());
     const text = await metrics.render();
     const types = Object.fromEntries(
-      [...text.matchAll(/^# TYPE (flowcast_(?:sse|events?|event_batches|workflows)\w*) (\w+)$/gm)].map(
+      [...text.matchAll(/^# TYPE (flowcast_(?:sse|events?|event_batches|store|workflows)\w*) (\w+)$/gm)].map(
         ([, name, type]) => [name, type],
       ),
     );
@@ -60,6 +64,9 @@ describe('the workflow metrics', () => {
       flowcast_sse_watched_workflows: 'gauge',
       flowcast_events_stored_total: 'counter',
       flowcast_event_batches_stored_total: 'counter',
+      flowcast_store_writable: 'gauge',
+      flowcast_store_write_failures_total: 'counter',
+      flowcast_event_log_pending_events: 'gauge',
       flowcast_workflows: 'gauge',
       flowcast_workflows_running: 'gauge',
       flowcast_workflows_queued: 'gauge',

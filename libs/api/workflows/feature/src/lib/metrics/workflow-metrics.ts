@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnModuleInit, Optional } from '@nestjs/common';
-import { FlowcastMetrics } from '@flowcast/api-core';
+import { FlowcastMetrics, type StoreFaults } from '@flowcast/api-core';
 import {
   ClusterFeed,
   type ClusterFeedCounters,
@@ -15,7 +15,11 @@ import { StreamRegistry, type StreamCounters } from '../stream/stream-registry';
 /** What the workflow metrics are read from: the parts of the real providers a scrape looks at. */
 export interface WorkflowMetricSources {
   streams: { readonly size: number; readonly counters: StreamCounters };
-  eventLog: { readonly counters: EventLogCounters };
+  eventLog: {
+    readonly counters: EventLogCounters;
+    readonly faults: Pick<StoreFaults, 'fault' | 'failures'>;
+    pendingEvents(): number;
+  };
   hub: { readonly channelCount: number };
   workflows: { countByStatus(): Promise<Record<WorkflowStatus, number>> };
   engine: {
@@ -86,9 +90,25 @@ export function registerWorkflowMetrics(metrics: FlowcastMetrics, sources: Workf
     'Store transactions that committed events.',
     () => eventLog.counters.batchesStored,
   );
+  metrics.gauge(
+    'flowcast_store_writable',
+    '1 while the store takes writes, 0 while it refuses them (down, full, read-only): events are then held.',
+    () => (eventLog.faults.fault ? 0 : 1),
+  );
+  metrics.counter(
+    'flowcast_store_write_failures_total',
+    'Writes the store refused for being unavailable (each tried again until it takes them).',
+    () => eventLog.faults.failures,
+  );
+  metrics.gauge(
+    'flowcast_event_log_pending_events',
+    'Events appended and not stored yet (held in memory while the store is unavailable).',
+    () => eventLog.pendingEvents(),
+  );
 
+  // Read from the store: left out of a scrape while the store is away, so the rest still answers.
   metrics.labelledGauge('flowcast_workflows', 'Workflows in the store, by status.', 'status', () =>
-    workflows.countByStatus(),
+    workflows.countByStatus().catch(() => ({})),
   );
   metrics.gauge(
     'flowcast_workflows_running',
