@@ -105,6 +105,17 @@ async function withPostgres<T>(url: string, work: (query: Query) => Promise<T>):
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
+    // A killed server's sessions live on until PostgreSQL notices the closed sockets, and a COMMIT sent
+    // just before the kill may still land meanwhile: read only once they are gone.
+    for (let attempt = 0; ; attempt++) {
+      const { rows } = await client.query<{ others: string }>(
+        'select count(*) as others from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
+      );
+      if (Number(rows[0].others) === 0) break;
+      if (attempt >= 200)
+        throw new Error(`other sessions still use ${url} after 10 s: is its server stopped?`);
+      await new Promise((resolveWait) => setTimeout(resolveWait, 50));
+    }
     return await work(
       async <R>(sql: string, params: unknown[]) => (await client.query(sql, params)).rows as R[],
     );
