@@ -13,6 +13,7 @@ import {
   type StreamEvent,
   type WorkflowDefinition,
   type WorkflowDetail,
+  type WorkflowEventsResponse,
 } from '@flowcast/shared-contract';
 import {
   createTestDatabase,
@@ -264,6 +265,21 @@ class CrashLoop {
     this.endPhase('final store');
   }
 
+  /** Every stored event through `GET /events` in pages of `limit`: pages must join without a gap or a repeat. */
+  private async eventsInPages(id: string, limit: number): Promise<StoredEvent[]> {
+    const all: StoredEvent[] = [];
+    for (;;) {
+      const after = all.length > 0 ? all[all.length - 1].id : 0;
+      const page = await this.api.request<WorkflowEventsResponse>(
+        'GET',
+        `/api/workflows/${id}/events?after=${after}&limit=${limit}`,
+      );
+      expect(page.status).toBe(200);
+      all.push(...page.body.items);
+      if (page.body.items.length < limit) return all;
+    }
+  }
+
   /** Kills the current server, if it still runs (a failed check must not leave it behind). */
   async killServer(): Promise<void> {
     await this.server?.kill();
@@ -300,7 +316,7 @@ class CrashLoop {
         const before = death.workflows.get(id);
         if (!before) return;
         const detail = await this.api.get(id);
-        const events = await this.api.allEvents(id);
+        const events = await this.eventsInPages(id, 20 + Math.floor(this.random() * 180));
         this.stats.eventsChecked += events.length;
         const storedBefore = death.events.get(id) ?? [];
         this.expectThat(
