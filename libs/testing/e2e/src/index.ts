@@ -6,3 +6,5 @@ export * from './lib/redis-server';
 export * from './lib/server';
 export * from './lib/sse-reader';
 export * from './lib/cluster';
+export * from './lib/random';
+export * from './lib/store-snapshot';
