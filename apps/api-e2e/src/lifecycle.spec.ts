@@ -1,8 +1,30 @@
 import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { removeDir, simulatedAgent, startServer } from '@flowcast/testing-e2e';
 
 const MAIN = resolve(__dirname, '../../../dist/apps/api/main.js');
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Polls `check` every 50 ms until it returns a value (not undefined), or fails after `timeoutMs`. */
+async function until<T>(check: () => T | undefined, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms`);
+    await new Promise((resolveWait) => setTimeout(resolveWait, 50));
+  }
+}
 
 describe('server lifecycle', () => {
   it('on SIGTERM ends open streams with a retry hint, marks running work interrupted and exits 0 within 10 s', async () => {
@@ -85,6 +107,44 @@ describe('server lifecycle', () => {
       }
     } finally {
       removeDir(server.dataDir);
+    }
+  });
+
+  it('after a crash (SIGKILL), ends the process group of the shell step the dead server was running', async () => {
+    const server = await startServer();
+    const work = mkdtempSync(join(tmpdir(), 'flowcast-orphan-'));
+    try {
+      // The step forks a child and both wait: neither writes, so nothing else would ever end them.
+      const script = `sleep 60 & echo $! > ${join(work, 'child')}; echo $$ > ${join(work, 'leader')}; wait`;
+      const workflow = await server.api.create(
+        {
+          name: 'orphan',
+          agents: [
+            {
+              name: 'waiter',
+              role: 'shell',
+              prompt: 'wait',
+              runner: { type: 'shell', command: '/bin/sh', args: ['-c', script] },
+            },
+          ],
+        },
+        true,
+      );
+      const pids = await until(() => {
+        const files = ['leader', 'child'].map((name) => join(work, name));
+        return files.every(existsSync) && files.every((file) => readFileSync(file, 'utf8').trim() !== '')
+          ? files.map((file) => Number(readFileSync(file, 'utf8')))
+          : undefined;
+      });
+      expect(pids.every(isAlive)).toBe(true);
+      await server.kill();
+      // The guard looks each second, then sends SIGTERM to the group.
+      await until(() => (pids.some(isAlive) ? undefined : true), 10_000);
+      expect(pids.some(isAlive)).toBe(false);
+      expect(workflow.id).toMatch(/^wf_/);
+    } finally {
+      removeDir(server.dataDir);
+      removeDir(work);
     }
   });
 

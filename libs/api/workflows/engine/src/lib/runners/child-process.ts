@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { RunnerContext } from './agent-runner';
+import { guardGroup } from './group-guard';
 
 export interface ChildOptions {
   command: string;
@@ -49,7 +50,7 @@ export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
  * joined) and split at LF, CRLF and lone CR (docs/workflows.md, "Shell steps"),
  * and pauses reading while the run's output backlog is full. Abort, timeout and even a normal exit end
  * with the whole group being signalled (SIGTERM, then SIGKILL after the grace), so no child it forked
- * outlives it.
+ * outlives it; should the server itself die, a guard ends the group (see guardGroup).
  */
 export function runChild(
   options: ChildOptions,
@@ -69,6 +70,7 @@ export function runChild(
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    const guard = child.pid === undefined ? undefined : guardGroup(child.pid, Math.ceil(grace / 1_000));
     let timedOut = false;
     let aborted = false;
     let killTimer: NodeJS.Timeout | undefined;
@@ -119,6 +121,7 @@ export function runChild(
     const reading = Promise.all([pump(child.stdout, onStdout), pump(child.stderr, onStderr)]);
 
     child.once('error', (error) => {
+      guard?.release();
       clearTimeout(timeout);
       context.signal.removeEventListener('abort', onAbort);
       reject(error);
@@ -128,7 +131,10 @@ export function runChild(
       context.signal.removeEventListener('abort', onAbort);
       // The leader is gone; anything it left running in its group goes too.
       killGroup('SIGTERM');
-      const lingering = setTimeout(() => killGroup('SIGKILL'), grace);
+      const lingering = setTimeout(() => {
+        killGroup('SIGKILL');
+        guard?.release();
+      }, grace);
       lingering.unref();
       void reading.then(() => {
         if (killTimer) clearTimeout(killTimer);
