@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { LogBatchPayload, LogCreatedPayload, LogLevel, NewEvent } from '@flowcast/shared-contract';
-import { LogSink, MAX_BATCH_LINES } from './log-sink';
+import { LogSink, MAX_BATCH_CHARS, MAX_BATCH_LINES } from './log-sink';
 
 const THRESHOLD = 5;
 const T0 = Date.UTC(2026, 10, 28, 12, 0, 0);
@@ -128,6 +128,26 @@ describe('LogSink', () => {
       expect(batches().map((batch) => batch.lines.length)).toEqual([MAX_BATCH_LINES, MAX_BATCH_LINES, 123]);
       expect(singles()).toHaveLength(THRESHOLD);
       expect(messages()).toEqual(Array.from({ length: total }, (_, i) => `l${i}`));
+    });
+
+    it('sends a batch at once when its lines reach 1 Mi characters, so long lines make no giant event', () => {
+      const { logs, batches, messages } = sink();
+      for (let i = 0; i < THRESHOLD; i++) logs.write('info', `l${i}`);
+      const long = 'x'.repeat(300 * 1024);
+      for (let i = 0; i < 7; i++) logs.write('info', `${i}${long}`);
+      // 4 lines of 300 Ki reach 1 Mi: sent at once; the other 3 wait for the window.
+      expect(batches().map((batch) => batch.lines.length)).toEqual([4]);
+      jest.advanceTimersByTime(100);
+      expect(batches().map((batch) => batch.lines.length)).toEqual([4, 3]);
+      for (const batch of batches()) {
+        const chars = batch.lines.reduce((sum, line) => sum + line.message.length, 0);
+        expect(chars).toBeLessThan(MAX_BATCH_CHARS + long.length + 1);
+      }
+      expect(
+        messages()
+          .slice(THRESHOLD)
+          .map((message) => message[0]),
+      ).toEqual(['0', '1', '2', '3', '4', '5', '6']);
     });
 
     it('names the agent of a batch only when every line of it came from that one agent', () => {
