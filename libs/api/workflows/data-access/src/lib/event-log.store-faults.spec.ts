@@ -114,6 +114,31 @@ describe.each(STORE_KINDS)('EventLog when the %s store loses the answer to a com
     expect(w.faults.failures).toBe(1);
   });
 
+  it('settles each workflow of a lost commit on its own: all stored once, the later appends after them', async () => {
+    const [a, b] = await Promise.all([insertWorkflow(w.workflows), insertWorkflow(w.workflows)]);
+    w.events.lose = 1;
+    const first = await Promise.all([
+      w.log.append(a.id, [line('a1'), line('a2')]),
+      w.log.append(b.id, [line('b1')]),
+    ]);
+    const later = await Promise.all([w.log.append(a.id, [line('a3')]), w.log.append(b.id, [line('b2')])]);
+    expect([...first, ...later].map((events) => events.map((event) => event.id))).toEqual([
+      [1, 2],
+      [1],
+      [3],
+      [2],
+    ]);
+    expect(await messages(w.events, a.id)).toEqual([
+      [1, 'a1'],
+      [2, 'a2'],
+      [3, 'a3'],
+    ]);
+    expect(await messages(w.events, b.id)).toEqual([
+      [1, 'b1'],
+      [2, 'b2'],
+    ]);
+  });
+
   it('ends a workflow once when the answer to its terminal event was lost', async () => {
     const seed = await insertWorkflow(w.workflows);
     await w.log.append(seed.id, [

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Database, Statement } from 'better-sqlite3';
 import type { Transaction } from 'kysely';
-import { EventsTable, type FlowcastDatabase, StoreConnection } from '@flowcast/api-core';
+import { EventsTable, type FlowcastDatabase, isStoreUnavailable, StoreConnection } from '@flowcast/api-core';
 import { isTerminalEventType, TERMINAL_EVENT_TYPES, type WorkflowDetail } from '@flowcast/shared-contract';
 import { eventFrame } from './sse-frame';
 import { ConcurrentAppendError } from './workflow-errors';
@@ -150,8 +150,8 @@ export class EventsRepository {
    * PostgreSQL: one transaction too (one commit, one WAL flush for the tick: with many running workflows,
    * a transaction each would serialise on commits); a request another writer got ahead of writes nothing
    * and is refused alone (its UPDATE matched no row, which is no SQL error). Should the transaction fail as
-   * a whole (the store refused a row), each request is tried again in a transaction of its own, so that
-   * only the refused one fails. Resolves, per request, with null (stored) or the error that refused it.
+   * a whole because the store refused a row, each request is tried again in a transaction of its own, so
+   * that only the refused one fails; because the store is unavailable, every request fails with that error. Resolves, per request, with null (stored) or the error that refused it.
    */
   async appendAll(requests: AppendRequest[]): Promise<unknown[]> {
     const sqlite = this.store.sqlite;
@@ -197,8 +197,11 @@ export class EventsRepository {
           }
         });
         return outcomes;
-      } catch {
-        // One by one below.
+      } catch (error) {
+        // The store is away (or the answer to the commit was lost): trying each request again now could
+        // only fail too, or store again what was committed; the event log holds them and reads back first.
+        if (isStoreUnavailable(error)) return requests.map(() => error);
+        // A row the store refused: one by one below, so that only its request fails.
       }
     }
     const outcomes: unknown[] = [];
