@@ -11,8 +11,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const ROOT = resolve(here, '../../..');
-const MAIN = join(ROOT, 'dist/apps/api/main.js');
+const ROOT = resolve(here, '../../..');
+// SOAK_MAIN=path/to/main.js soaks another build (an older one, or one with a leak put in to see it caught).
+const MAIN = process.env.SOAK_MAIN ? resolve(process.env.SOAK_MAIN) : join(ROOT, 'dist/apps/api/main.js');
 const ADMIN_PASSWORD = 'soak-admin-password';
 
 export const sleep = (ms) => new Promise((resolveSleep) => setTimeout(resolveSleep, ms));

@@ -69,6 +69,14 @@ export class SseConnection {
     }
   }
 
+  /**
+   * Whether the response ended as HTTP says it should (the last chunk arrived): false for one the server
+   * cut off (a slow client's socket is destroyed) or that the client hung up on.
+   */
+  get complete() {
+    return this.res?.complete === true;
+  }
+
   /** Stops reading: the server's writes fill the socket buffers, then its own queue. */
   pause() {
     this.res?.pause();
