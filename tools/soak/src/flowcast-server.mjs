@@ -3,7 +3,7 @@
 // connection that is closed after it (no keep-alive pool), so that the server's open file descriptors
 // count the streams and nothing else the driver left idle.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -76,11 +76,17 @@ export function parseMetrics(text) {
  * Boots the server and logs in as the admin. `env` overrides the soak's defaults. The process runs with
  * --expose-gc and a SIGUSR2 handler (gc-on-signal.cjs): `collectGarbage()` makes figures comparable.
  */
-export async function startFlowcast(env = {}) {
+export async function startFlowcast(env = {}, { heapSnapshotDir = '' } = {}) {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: build the api first (npm run soak does)`);
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'flowcast-soak-'));
-  const child = spawn(process.execPath, ['--expose-gc', '-r', join(here, 'gc-on-signal.cjs'), MAIN], {
+  // With a snapshot directory, SIGUSR1 writes a heap snapshot there (node --heapsnapshot-signal).
+  if (heapSnapshotDir) mkdirSync(heapSnapshotDir, { recursive: true });
+  const snapshotArgs = heapSnapshotDir
+    ? ['--heapsnapshot-signal=SIGUSR1', `--diagnostic-dir=${resolve(heapSnapshotDir)}`]
+    : [];
+  const nodeArgs = ['--expose-gc', '-r', join(here, 'gc-on-signal.cjs'), ...snapshotArgs, MAIN];
+  const child = spawn(process.execPath, nodeArgs, {
     env: {
       PATH: process.env.PATH,
       NODE_ENV: 'production',
@@ -169,6 +175,18 @@ export async function startFlowcast(env = {}) {
       await sleep(500);
       process.kill(child.pid, 'SIGUSR2');
       await sleep(1_000);
+    },
+    /** Writes a heap snapshot (only when started with a snapshot directory) and waits until it is written. */
+    async heapSnapshot() {
+      if (!heapSnapshotDir) return;
+      const before = new Set(readdirSync(heapSnapshotDir));
+      process.kill(child.pid, 'SIGUSR1');
+      for (;;) {
+        await sleep(500);
+        const written = readdirSync(heapSnapshotDir).find((name) => !before.has(name));
+        // The file is complete once the server answers again.
+        if (written && (await httpRequest(base, 'GET', '/api/health')).status === 200) return;
+      }
     },
     running: () => child.exitCode === null && child.signalCode === null,
     async stop() {
