@@ -7,3 +7,4 @@ export * from './lib/ids';
 export * from './lib/auth';
 export * from './lib/templates';
 export * from './lib/money';
+export * from './lib/list-stream';

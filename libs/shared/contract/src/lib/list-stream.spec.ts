@@ -1,0 +1,66 @@
+import { applyListEvent, LIVE_LIST_LIMIT, type WorkflowListEvent } from './list-stream';
+import type { WorkflowState } from './workflow-state';
+
+const ts = '2026-12-04T12:00:00.000Z';
+
+function workflow(id: string, overrides: Partial<WorkflowState> = {}): WorkflowState {
+  return {
+    id,
+    name: `flow ${id}`,
+    status: 'pending',
+    currentAgent: null,
+    currentStep: null,
+    totalSteps: 2,
+    iterations: 0,
+    maxIterations: 1,
+    totalCost: 0,
+    budgetLimit: null,
+    createdAt: ts,
+    startedAt: null,
+    completedAt: null,
+    error: null,
+    ...overrides,
+  };
+}
+
+describe('applyListEvent', () => {
+  const a = workflow('wf_a');
+  const b = workflow('wf_b');
+
+  it('replaces the list with a workflow:list page, without the event time', () => {
+    const event: WorkflowListEvent = {
+      id: 'p.3',
+      type: 'workflow:list',
+      data: { items: [b, a], nextCursor: null, ts },
+    };
+    expect(applyListEvent([workflow('wf_old')], event)).toEqual([b, a]);
+  });
+
+  it('puts a created workflow first, once, and keeps the list within LIVE_LIST_LIMIT', () => {
+    const created: WorkflowListEvent = { type: 'workflow:created', data: { ...b, ts } };
+    expect(applyListEvent([a], created)).toEqual([b, a]);
+    expect(applyListEvent([b, a], created)).toEqual([b, a]);
+    const full = Array.from({ length: LIVE_LIST_LIMIT }, (_, index) => workflow(`wf_${index}`));
+    const next = applyListEvent(full, created);
+    expect(next).toHaveLength(LIVE_LIST_LIMIT);
+    expect(next[0]).toEqual(b);
+  });
+
+  it('replaces an updated workflow where it is, and leaves out one the list does not hold', () => {
+    const running = { ...a, status: 'running' as const, currentAgent: 'dev', totalCost: 1.5 };
+    expect(applyListEvent([b, a], { type: 'workflow:updated', data: { ...running, ts } })).toEqual([
+      b,
+      running,
+    ]);
+    const other = workflow('wf_elsewhere', { status: 'completed' });
+    expect(applyListEvent([b, a], { type: 'workflow:updated', data: { ...other, ts } })).toEqual([b, a]);
+  });
+
+  it('leaves the list as it is on stream:reset (the workflow:list that follows replaces it)', () => {
+    const reset: WorkflowListEvent = {
+      type: 'stream:reset',
+      data: { requestedId: 'x.1', latestId: 'p.9', reason: 'unknown-id', ts },
+    };
+    expect(applyListEvent([a, b], reset)).toEqual([a, b]);
+  });
+});
