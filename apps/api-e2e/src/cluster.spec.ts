@@ -118,6 +118,29 @@ describe('a cluster of two instances on PostgreSQL and Redis', () => {
     for (const reader of readers) expectExactly(reader, stored);
   });
 
+  it('shows a workflow created and run anywhere on the list streams of both instances, ending on its final state', async () => {
+    const lists = [a(), b()].map((server) => server.stream('/api/workflows/stream'));
+    await Promise.all(lists.map((list) => list.waitFor((r) => r.events.length >= 1)));
+    const workflow = await b().api.create(longRun('listed everywhere', 1_000), true);
+    const finalOf = (reader: SseReader) =>
+      reader.events
+        .map((event) => JSON.parse(event.data) as { id?: string; status?: string })
+        .filter((data) => data.id === workflow.id);
+    await Promise.all(
+      lists.map((list) =>
+        list.waitFor((r) => finalOf(r).some((data) => data.status === 'completed'), 20_000),
+      ),
+    );
+    const { agents: _agents, lastEventId: _lastEventId, ...summary } = await a().api.get(workflow.id);
+    for (const list of lists) {
+      const changes = finalOf(list);
+      expect(list.events.find((event) => event.event === 'workflow:created')).toBeDefined();
+      const { ts: _ts, ...last } = changes[changes.length - 1] as Record<string, unknown>;
+      expect(last).toEqual(summary);
+      list.close();
+    }
+  });
+
   it('resumes on the other instance with Last-Event-ID: the rest, once, in order', async () => {
     const workflow = await a().api.create(longRun('resumed elsewhere', 2_000), true);
     const runner = await runnerOf(workflow.id);

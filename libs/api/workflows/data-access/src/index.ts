@@ -7,3 +7,4 @@ export * from './lib/workflow-hub';
 export * from './lib/workflows.repository';
 export * from './lib/cluster/cluster-feed';
 export * from './lib/published-batch';
+export * from './lib/list/workflow-list-feed';

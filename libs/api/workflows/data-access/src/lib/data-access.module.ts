@@ -3,6 +3,7 @@ import { RedisClients } from '@flowcast/api-core';
 import { ClusterFeed } from './cluster/cluster-feed';
 import { EventLog } from './event-log';
 import { EventsRepository } from './events.repository';
+import { WorkflowListFeed } from './list/workflow-list-feed';
 import { WorkflowHub } from './workflow-hub';
 import { WorkflowsRepository } from './workflows.repository';
 
@@ -22,8 +23,9 @@ import { WorkflowsRepository } from './workflows.repository';
       ) => (redis ? new ClusterFeed(redis, hub, events, workflows) : null),
       inject: [{ token: RedisClients, optional: true }, WorkflowHub, EventsRepository, WorkflowsRepository],
     },
+    WorkflowListFeed,
     EventLog,
   ],
-  exports: [WorkflowsRepository, EventsRepository, WorkflowHub, ClusterFeed, EventLog],
+  exports: [WorkflowsRepository, EventsRepository, WorkflowHub, ClusterFeed, WorkflowListFeed, EventLog],
 })
 export class WorkflowsDataAccessModule {}

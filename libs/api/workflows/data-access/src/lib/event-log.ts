@@ -17,6 +17,7 @@ import {
 } from '@flowcast/shared-contract';
 import { type AppendRequest, EventsRepository } from './events.repository';
 import { ClusterFeed } from './cluster/cluster-feed';
+import { WorkflowListFeed } from './list/workflow-list-feed';
 import { buildBatch } from './published-batch';
 import { WorkflowHub } from './workflow-hub';
 import { ConcurrentAppendError, WorkflowNotFoundError, WorkflowStateError } from './workflow-errors';
@@ -111,6 +112,8 @@ export class EventLog {
     /** In a cluster: stored batches go to every instance through it (and to this one's hub in order). */
     @Optional() @Inject(ClusterFeed) private readonly cluster: ClusterFeed | null = null,
     @Optional() @Inject(StoreFaults) faults: StoreFaults | null = null,
+    /** The workflows list stream's feed: told of every commit (it sends what the list shows of it). */
+    @Optional() @Inject(WorkflowListFeed) private readonly listFeed: WorkflowListFeed | null = null,
   ) {
     this.commitWindowMs = config?.commitWindowMs ?? 0;
     this.faults = faults ?? new StoreFaults();
@@ -388,6 +391,7 @@ export class EventLog {
     this.counters.batchesStored++;
     writer.view = request.view;
     if (terminal) this.writers.delete(workflowId);
+    this.listFeed?.committed(workflowId, request.view);
     if (this.cluster) this.cluster.committed(workflowId, request.rows);
     // Frames are built once for every listener, and not at all when nobody listens.
     else if (this.hub.hasListeners(workflowId)) this.hub.publish(buildBatch(workflowId, request.rows));

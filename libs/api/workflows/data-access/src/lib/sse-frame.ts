@@ -2,7 +2,7 @@
  * SSE wire format (CONTRACT §4). `data` is already one line of JSON (JSON.stringify never emits a raw
  * newline), so every frame is exactly one `data:` line.
  */
-export function eventFrame(type: string, data: string, id?: number): string {
+export function eventFrame(type: string, data: string, id?: number | string): string {
   return id === undefined
     ? `event: ${type}\ndata: ${data}\n\n`
     : `id: ${id}\nevent: ${type}\ndata: ${data}\n\n`;

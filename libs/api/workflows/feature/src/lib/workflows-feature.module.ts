@@ -7,6 +7,7 @@ import { DemoSeeder } from './demo-seeder';
 import { MetricsController } from './metrics/metrics.controller';
 import { WorkflowMetrics } from './metrics/workflow-metrics';
 import { StreamRegistry } from './stream/stream-registry';
+import { WorkflowListStreamService } from './stream/workflow-list-stream.service';
 import { WorkflowStreamService } from './stream/workflow-stream.service';
 import { WorkflowErrorsFilter } from './workflow-errors.filter';
 import { WorkflowsController } from './workflows.controller';
@@ -18,6 +19,7 @@ import { WorkflowsService } from './workflows.service';
   providers: [
     WorkflowsService,
     WorkflowStreamService,
+    WorkflowListStreamService,
     StreamRegistry,
     DemoSeeder,
     WorkflowMetrics,

@@ -11,10 +11,12 @@ import { WorkflowDefinitionDto } from './dto/workflow-definition.dto';
 import {
   CreateWorkflowQueryDto,
   EventPageQueryDto,
+  ListStreamQueryDto,
   ListWorkflowsQueryDto,
   StreamQueryDto,
 } from './dto/query.dto';
 import { WorkflowIdPipe } from './dto/workflow-id.pipe';
+import { WorkflowListStreamService } from './stream/workflow-list-stream.service';
 import { WorkflowStreamService } from './stream/workflow-stream.service';
 import { WorkflowsService } from './workflows.service';
 
@@ -23,6 +25,7 @@ export class WorkflowsController {
   constructor(
     private readonly workflows: WorkflowsService,
     private readonly streams: WorkflowStreamService,
+    private readonly listStreams: WorkflowListStreamService,
   ) {}
 
   @Post()
@@ -40,6 +43,26 @@ export class WorkflowsController {
     @Query() query: ListWorkflowsQueryDto,
   ): Promise<WorkflowListResponse> {
     return this.workflows.list(principal, query);
+  }
+
+  /**
+   * The workflows list stream (docs/stream-protocol.md, "The list stream"): the workflows the caller may
+   * see, live. Declared before `:id`, which would otherwise take `stream` for an id.
+   */
+  @Get('stream')
+  listStream(
+    @CurrentUser() principal: Principal,
+    @Query() query: ListStreamQueryDto,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    return this.listStreams.open(res, {
+      method: req.method,
+      lastEventIdHeader: lastEventId,
+      lastEventIdQuery: query.lastEventId,
+      principal,
+    });
   }
 
   @Get(':id')

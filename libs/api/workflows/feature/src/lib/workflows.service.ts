@@ -5,6 +5,7 @@ import { isAdmin, type Principal } from '@flowcast/api-auth';
 import {
   EventsRepository,
   ListPosition,
+  WorkflowListFeed,
   WorkflowNotFoundError,
   WorkflowsRepository,
 } from '@flowcast/api-workflows-data-access';
@@ -35,6 +36,7 @@ export class WorkflowsService {
     @Inject(WorkflowsRepository) private readonly workflows: WorkflowsRepository,
     @Inject(EventsRepository) private readonly eventRows: EventsRepository,
     @Inject(WorkflowEngine) private readonly engine: WorkflowEngine,
+    @Inject(WorkflowListFeed) private readonly listFeed: WorkflowListFeed,
   ) {}
 
   /** Someone else's workflow answers exactly as a missing one, so that existence does not leak. */
@@ -69,7 +71,9 @@ export class WorkflowsService {
       budgetLimit: plain.budgetLimit ?? null,
       agents: plain.agents.map((agent) => ({ agentName: agent.name, agentRole: agent.role })),
     });
-    await this.workflows.insert({ id, ownerId: principal?.userId ?? null, definition: plain, view });
+    const ownerId = principal?.userId ?? null;
+    await this.workflows.insert({ id, ownerId, definition: plain, view });
+    this.listFeed.created(ownerId, view);
     if (options.start) await this.engine.start(id);
     return view;
   }

@@ -92,3 +92,11 @@ export class StreamQueryDto {
   @IsTypeFilter()
   readonly types?: string;
 }
+
+/** The workflows list stream's one option: the resume point for clients that cannot send `Last-Event-ID`. */
+export class ListStreamQueryDto {
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  readonly lastEventId?: string;
+}

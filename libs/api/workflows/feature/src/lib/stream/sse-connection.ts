@@ -1,13 +1,12 @@
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { Logger } from '@nestjs/common';
-import type { Observer, Subscription } from 'rxjs';
+import type { Observable, Observer, Subscription } from 'rxjs';
 import {
   commentFrame,
   httpChunk,
   type PublishedBatch,
   retryFrame,
-  type WorkflowHub,
 } from '@flowcast/api-workflows-data-access';
 import type { TypeFilter } from '@flowcast/shared-contract';
 
@@ -70,6 +69,8 @@ export class SseConnection implements Pick<Observer<PublishedBatch>, 'next'> {
     private readonly filter: TypeFilter | null,
     private readonly settings: StreamSettings,
     private readonly events: ConnectionEvents,
+    /** What the `: connected to …` comment names. */
+    private readonly label = `workflow ${workflowId}`,
   ) {
     // A client that hung up while the request went through the guard and pipes is gone already.
     if (res.destroyed) this.closed = true;
@@ -92,12 +93,14 @@ export class SseConnection implements Pick<Observer<PublishedBatch>, 'next'> {
       'X-Accel-Buffering': 'no',
       'X-Content-Type-Options': 'nosniff',
     });
-    this.opening =
-      commentFrame(`connected to workflow ${this.workflowId}`) + retryFrame(this.settings.retryMs);
+    this.opening = commentFrame(`connected to ${this.label}`) + retryFrame(this.settings.retryMs);
   }
 
-  /** Subscribes to the workflow's live events, holding them back until `goLive()`. */
-  listen(hub: WorkflowHub): void {
+  /**
+   * Subscribes to the live batches of `workflowId` (a workflow's, from the hub; the list's, from its feed),
+   * holding them back until `goLive()`.
+   */
+  listen(hub: { watch(key: string): Observable<PublishedBatch> }): void {
     if (this.closed) return;
     this.held = [];
     this.subscription = hub.watch(this.workflowId).subscribe(this);

@@ -9,6 +9,8 @@ describe('isStreamRequest', () => {
     `/API/Workflows/${ID}/Stream`,
     `/api/workflows/${ID}/stream?types=log:*&lastEventId=4`,
     `/api/workflows/42/stream`,
+    '/api/workflows/stream',
+    '/api/workflows/stream?lastEventId=abc.4',
   ])('takes %s for a stream', (url) => {
     expect(isStreamRequest(url)).toBe(true);
   });
@@ -21,6 +23,7 @@ describe('isStreamRequest', () => {
     `/api/workflows/${ID}/events?x=/stream`,
     `/x/api/workflows/${ID}/stream`,
     '/api/workflows',
+    '/api/workflows/streams',
   ])('leaves %s alone', (url) => {
     expect(isStreamRequest(url)).toBe(false);
   });

@@ -1,7 +1,10 @@
 import { API_PREFIX } from '@flowcast/shared-contract';
 
-/** `/api/workflows/:id/stream`, as Express matches routes: any letter case, an optional trailing slash. */
-const STREAM_PATH = new RegExp(`^/${API_PREFIX}/workflows/[^/?]+/stream/?(?:\\?|$)`, 'i');
+/**
+ * `/api/workflows/:id/stream` and the list's `/api/workflows/stream`, as Express matches routes: any letter
+ * case, an optional trailing slash.
+ */
+const STREAM_PATH = new RegExp(`^/${API_PREFIX}/workflows/(?:[^/?]+/)?stream/?(?:\\?|$)`, 'i');
 
 /**
  * Whether a request URL is an event stream's. Streams skip the per-request middleware that would stay

@@ -97,6 +97,7 @@ export class StreamRegistry implements OnModuleDestroy {
     workflowId: string,
     principal: Principal,
     filter: TypeFilter | null,
+    label?: string,
   ): SseConnection {
     return new SseConnection(
       workflowId,
@@ -105,6 +106,7 @@ export class StreamRegistry implements OnModuleDestroy {
       filter,
       this.settings,
       this.connectionEvents,
+      label,
     );
   }
 
