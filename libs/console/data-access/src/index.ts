@@ -5,4 +5,6 @@ export * from './lib/stream/event-source';
 export * from './lib/stream/reconnection';
 export * from './lib/stream/workflow-stream';
 export * from './lib/stream/workflow-stream.service';
+export * from './lib/stream/workflow-list-stream';
+export * from './lib/stream/workflow-list-stream.service';
 export * from './lib/testing/fake-event-source';
