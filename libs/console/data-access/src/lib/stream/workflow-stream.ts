@@ -15,8 +15,7 @@ import {
   type WorkflowEventType,
 } from '@flowcast/shared-contract';
 import { type EventSourceFactory, type EventSourceLike, type StreamMessage } from './event-source';
-
-export type ConnectionState = 'live' | 'reconnecting' | 'polling' | 'offline';
+import { jittered, retryDelay, STREAM_TIMING, StallTimer, type ConnectionState } from './reconnection';
 
 /** One log line as the console shows it. */
 export interface LogEntry {
@@ -48,23 +47,6 @@ export interface WorkflowStreamOptions {
   random?: () => number;
   maxLogLines?: number;
 }
-
-/** Reconnection and fallback timing (CONTRACT §7). */
-export const STREAM_TIMING = {
-  heartbeatMs: 15_000,
-  /** Silence, in heartbeats, after which a connection is taken for dead. */
-  stallHeartbeats: 3,
-  firstRetryMs: 1_000,
-  maxRetryMs: 30_000,
-  /** ±20 % around the nominal delay, so that clients cut off together do not come back together. */
-  jitter: 0.2,
-  /** Reconnection tries (1, 2, 4, 8, 16 s nominal) before falling back to polling. */
-  maxTries: 5,
-  pollMs: 3_000,
-  /** How often the stream is tried again while polling. */
-  backgroundRetryMs: 30_000,
-  maxLogLines: 200,
-} as const;
 
 /** Every event type of the contract: typed events reach only listeners added for their type. */
 const LISTENED_TYPES: Record<WorkflowEventType, true> = {
@@ -129,7 +111,6 @@ export class WorkflowStream {
   private readonly workflowId: string;
   private readonly createEventSource: EventSourceFactory | null;
   private readonly fetchDetail: (id: string) => Promise<WorkflowDetail>;
-  private readonly heartbeatMs: number;
   private readonly random: () => number;
   private readonly maxLogLines: number;
 
@@ -150,14 +131,14 @@ export class WorkflowStream {
   private started = false;
   private closed = false;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
-  private stallTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly stallTimer: StallTimer;
   private pollTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: WorkflowStreamOptions) {
     this.workflowId = options.workflowId;
     this.createEventSource = options.createEventSource;
     this.fetchDetail = options.fetchDetail;
-    this.heartbeatMs = options.heartbeatMs ?? STREAM_TIMING.heartbeatMs;
+    this.stallTimer = new StallTimer(options.heartbeatMs ?? STREAM_TIMING.heartbeatMs);
     this.random = options.random ?? Math.random;
     this.maxLogLines = options.maxLogLines ?? STREAM_TIMING.maxLogLines;
   }
@@ -253,7 +234,7 @@ export class WorkflowStream {
       return;
     }
     if (connection.background || this.polling) {
-      this.scheduleConnect(this.jittered(STREAM_TIMING.backgroundRetryMs), true);
+      this.scheduleConnect(jittered(STREAM_TIMING.backgroundRetryMs, this.random), true);
       return;
     }
     if (this.tries >= STREAM_TIMING.maxTries) {
@@ -262,18 +243,7 @@ export class WorkflowStream {
     }
     this.tries++;
     this.connectionState.set('reconnecting');
-    this.scheduleConnect(this.backoff(this.tries), false);
-  }
-
-  /** Nominal 1, 2, 4, 8, 16 s … capped at 30 s, each ±20 %. */
-  private backoff(tryNumber: number): number {
-    return this.jittered(
-      Math.min(STREAM_TIMING.firstRetryMs * 2 ** (tryNumber - 1), STREAM_TIMING.maxRetryMs),
-    );
-  }
-
-  private jittered(nominalMs: number): number {
-    return Math.round(nominalMs * (1 + (this.random() * 2 - 1) * STREAM_TIMING.jitter));
+    this.scheduleConnect(retryDelay(this.tries, this.random), false);
   }
 
   private scheduleConnect(delayMs: number, background: boolean): void {
@@ -284,22 +254,17 @@ export class WorkflowStream {
     }, delayMs);
   }
 
-  /**
-   * A native EventSource cannot see the server's `: heartbeat` comments, so silence is measured on events:
-   * a connection that delivers nothing for three heartbeat intervals is taken for dead (a half-open TCP
-   * connection never errors on its own). A quiet workflow costs a reconnection now and then.
-   */
+  /** A quiet workflow costs a reconnection now and then (see StallTimer). */
   private armStallTimer(connection: Connection): void {
-    this.clearStall();
+    this.stallTimer.clear();
     if (this.closed || this.finishedState()) return;
-    this.stallTimer = setTimeout(() => {
-      this.stallTimer = undefined;
+    this.stallTimer.arm(() => {
       if (connection === this.current) this.connectionLost(connection);
-    }, STREAM_TIMING.stallHeartbeats * this.heartbeatMs);
+    });
   }
 
   private closeSource(): void {
-    this.clearStall();
+    this.stallTimer.clear();
     this.current?.source.close();
     this.current = null;
   }
@@ -460,7 +425,7 @@ export class WorkflowStream {
     this.connectionState.set('polling');
     void this.poll(this.pollGeneration);
     if (this.createEventSource !== null) {
-      this.scheduleConnect(this.jittered(STREAM_TIMING.backgroundRetryMs), true);
+      this.scheduleConnect(jittered(STREAM_TIMING.backgroundRetryMs, this.random), true);
     }
   }
 
@@ -493,11 +458,6 @@ export class WorkflowStream {
   private clearRetry(): void {
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
-  }
-
-  private clearStall(): void {
-    if (this.stallTimer !== undefined) clearTimeout(this.stallTimer);
-    this.stallTimer = undefined;
   }
 }
 

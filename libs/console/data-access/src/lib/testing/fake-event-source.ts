@@ -40,8 +40,8 @@ export class FakeEventSource implements EventSourceLike {
     this.dispatch('open', { data: '', lastEventId: '' });
   }
 
-  /** A typed event; `id` plays an `id:` line. */
-  emit(type: string, data: unknown, id?: number): void {
+  /** A typed event; `id` plays an `id:` line (numbers on a workflow's stream, opaque strings on the list's). */
+  emit(type: string, data: unknown, id?: number | string): void {
     if (id !== undefined) this.lastEventId = String(id);
     this.dispatch(type, { data: JSON.stringify(data), lastEventId: this.lastEventId });
   }

@@ -1,23 +1,34 @@
 import { CurrencyPipe, DatePipe } from '@angular/common';
-import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, DestroyRef, inject, signal } from '@angular/core';
 import { toObservable, toSignal } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
 import { RouterLink } from '@angular/router';
-import { catchError, EMPTY, from, switchMap, timer } from 'rxjs';
-import { WorkflowsApi } from '@flowcast/console-data-access';
-import { StatusChipComponent } from '@flowcast/console-ui';
+import { catchError, EMPTY, from, of, switchMap, timer } from 'rxjs';
+import { WorkflowListStreamService, WorkflowsApi } from '@flowcast/console-data-access';
+import { ConnectionIndicatorComponent, StatusChipComponent } from '@flowcast/console-ui';
+import type { WorkflowListResponse } from '@flowcast/shared-contract';
 
-/** How often the open list refreshes itself. */
+/** How often an older page (not live) refreshes itself. */
 const REFRESH_MS = 2_000;
 const PAGE_SIZE = 20;
 
 @Component({
   selector: 'fc-workflow-list-page',
-  imports: [RouterLink, MatButtonModule, StatusChipComponent, CurrencyPipe, DatePipe],
+  imports: [
+    RouterLink,
+    MatButtonModule,
+    StatusChipComponent,
+    ConnectionIndicatorComponent,
+    CurrencyPipe,
+    DatePipe,
+  ],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <header class="head">
       <h1>Workflows</h1>
+      @if (cursor() === null) {
+        <fc-connection-indicator [state]="live.connection()" (reconnect)="reconnect()" />
+      }
       <a mat-flat-button routerLink="/workflows/new">New workflow</a>
     </header>
     @if (page(); as current) {
@@ -80,7 +91,10 @@ const PAGE_SIZE = 20;
     .head {
       display: flex;
       align-items: center;
-      justify-content: space-between;
+      gap: 12px;
+    }
+    .head h1 {
+      flex: 1;
     }
     .list {
       width: 100%;
@@ -105,19 +119,34 @@ const PAGE_SIZE = 20;
 })
 export class WorkflowListPageComponent {
   private readonly api = inject(WorkflowsApi);
+  /** The first page, live from the list stream while the page is open (closed with it). */
+  protected readonly live = inject(WorkflowListStreamService).open(inject(DestroyRef));
   /** Cursors of the pages before the current one (the first page has none). */
   protected readonly cursors = signal<(string | null)[]>([]);
-  private readonly cursor = signal<string | null>(null);
-  /** The current page, refreshed every two seconds while the page is open (newest first). */
-  protected readonly page = toSignal(
+  /** Null on the first page. */
+  protected readonly cursor = signal<string | null>(null);
+  /** An older page, refreshed every two seconds while it is shown; the first page is the stream's. */
+  private readonly olderPage = toSignal(
     toObservable(this.cursor).pipe(
       switchMap((cursor) =>
-        timer(0, REFRESH_MS).pipe(
-          switchMap(() => from(this.api.list(cursor ?? undefined, PAGE_SIZE)).pipe(catchError(() => EMPTY))),
-        ),
+        cursor === null
+          ? of(undefined)
+          : timer(0, REFRESH_MS).pipe(
+              switchMap(() => from(this.api.list(cursor, PAGE_SIZE)).pipe(catchError(() => EMPTY))),
+            ),
       ),
     ),
   );
+  /** The page shown, newest first; undefined while it loads. */
+  protected readonly page = computed<WorkflowListResponse | undefined>(() => {
+    if (this.cursor() !== null) return this.olderPage();
+    const items = this.live.items();
+    return items === null ? undefined : { items, nextCursor: this.live.nextCursor() };
+  });
+
+  protected reconnect(): void {
+    this.live.reconnect();
+  }
 
   protected nextPage(cursor: string | null): void {
     if (!cursor) return;
