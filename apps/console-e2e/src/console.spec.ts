@@ -164,6 +164,32 @@ test.describe('the console', () => {
     expect(shown.map((text, index) => text.includes(expected[index]))).toEqual(expected.map(() => true));
   });
 
+  test('keeps the workflows list live from its stream, never asking for the list while it is healthy', async ({
+    page,
+  }) => {
+    const server = await deployed();
+    const listRequests: string[] = [];
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (request.method() === 'GET' && url.pathname === '/api/workflows') listRequests.push(url.href);
+    });
+    await signIn(page, server);
+    await expect(page.getByTestId('connection-state')).toHaveText('live');
+    await server.api.create(
+      {
+        name: 'appears live',
+        agents: [simulatedAgent('dev', { durationMs: 1_500, progressMessages: 5, cost: 0.5 })],
+      },
+      true,
+    );
+    const row = page.getByTestId('workflow-row').filter({ hasText: 'appears live' });
+    await expect(row).toBeVisible();
+    await expect(row).toContainText('completed', { timeout: 30_000 });
+    await expect(row).toContainText('$0.50');
+    await expect(page.getByTestId('connection-state')).toHaveText('live');
+    expect(listRequests).toEqual([]);
+  });
+
   test('shows a finished workflow’s final state and opens no stream that keeps reconnecting', async ({
     page,
   }) => {
