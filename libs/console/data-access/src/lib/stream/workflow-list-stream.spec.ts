@@ -289,7 +289,7 @@ describe('WorkflowListStream', () => {
       await expectNewSourceAfter(sources, 1_000);
     });
 
-    it('takes a silence of three heartbeats for a dead connection and resumes', async () => {
+    it('replaces a live connection silent for three heartbeats at once, resuming, without showing it', async () => {
       const { stream, sources, latest } = live();
 
       await jest.advanceTimersByTimeAsync(40_000);
@@ -298,7 +298,21 @@ describe('WorkflowListStream', () => {
       expect(sources[0].closed).toBe(false);
       await jest.advanceTimersByTimeAsync(1);
 
+      // A quiet list, most likely: a new connection at once, resuming; the indicator stays live.
       expect(sources[0].closed).toBe(true);
+      expect(sources).toHaveLength(2);
+      expect(latest().url).toBe(`${STREAM_URL}?lastEventId=p.2`);
+      expect(stream.connection()).toBe('live');
+      latest().open();
+      // Quiet for good: one refresh each three heartbeats, never a visible reconnection or a countdown.
+      for (let round = 0; round < 10; round++) {
+        await jest.advanceTimersByTimeAsync(3 * HEARTBEAT);
+        latest().open();
+        expect(stream.connection()).toBe('live');
+      }
+      expect(sources).toHaveLength(12);
+      // Dead after all: the new connection fails, and that shows.
+      latest().fail();
       expect(stream.connection()).toBe('reconnecting');
       const next = await expectNewSourceAfter(sources, 1_000);
       expect(next.url).toBe(`${STREAM_URL}?lastEventId=p.2`);
@@ -308,7 +322,9 @@ describe('WorkflowListStream', () => {
       const { stream, sources, fetchFirstPage } = live({ heartbeatMs: 1_000 });
       fetchFirstPage.mockResolvedValue({ items: [A], nextCursor: null });
 
-      await jest.advanceTimersByTimeAsync(3_000); // the live connection falls silent
+      await jest.advanceTimersByTimeAsync(3_000); // the live connection falls silent: replaced at once
+      expect(sources).toHaveLength(2);
+      await jest.advanceTimersByTimeAsync(3_000); // the replacement is never answered: a failed try
       for (const delay of [1_000, 2_000, 4_000, 8_000, 16_000]) {
         await expectNewSourceAfter(sources, delay);
         await jest.advanceTimersByTimeAsync(3_000); // never answered

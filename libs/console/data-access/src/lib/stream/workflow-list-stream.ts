@@ -33,6 +33,8 @@ interface Connection {
   /** A try made while polling: it takes over only once it delivers an event. */
   background: boolean;
   delivered: boolean;
+  /** The server answered it (200): a later silence is a quiet stream more likely than a dead one. */
+  opened: boolean;
 }
 
 /**
@@ -113,7 +115,8 @@ export class WorkflowListStream {
   // Connections
   // ------------------------------------------------------------------------------------------------------
 
-  private connect(background: boolean): void {
+  /** `quiet`: a refresh of a connection that was live; the state stays `live` unless it fails. */
+  private connect(background: boolean, quiet = false): void {
     const factory = this.createEventSource;
     if (factory === null || this.closed) return;
     // A new EventSource does not know the last id, so the cursor goes in the query.
@@ -121,9 +124,9 @@ export class WorkflowListStream {
       WORKFLOW_LIST_STREAM_PATH +
       (this.lastId === null ? '' : `?lastEventId=${encodeURIComponent(this.lastId)}`);
     const source = factory(url, { withCredentials: true });
-    const connection: Connection = { source, lastSeenId: '', background, delivered: false };
+    const connection: Connection = { source, lastSeenId: '', background, delivered: false, opened: false };
     this.current = connection;
-    if (!background) this.connectionState.set('reconnecting');
+    if (!background && !quiet) this.connectionState.set('reconnecting');
     source.addEventListener('open', () => this.onOpen(connection));
     source.addEventListener('error', () => this.onError(connection));
     for (const type of WORKFLOW_LIST_EVENT_TYPES) {
@@ -134,6 +137,7 @@ export class WorkflowListStream {
 
   private onOpen(connection: Connection): void {
     if (connection !== this.current) return;
+    connection.opened = true;
     if (!connection.background) {
       this.connectionState.set('live');
       // An answered connection is not a failed try: a quiet list that the stall detector keeps
@@ -179,8 +183,20 @@ export class WorkflowListStream {
   private armStallTimer(connection: Connection): void {
     if (this.closed) return;
     this.stallTimer.arm(() => {
-      if (connection === this.current) this.connectionLost(connection);
+      if (connection !== this.current) return;
+      if (connection.opened && !connection.background) this.refresh();
+      else this.connectionLost(connection);
     });
+  }
+
+  /**
+   * A live connection fell silent: most often a quiet stream (EventSource cannot see the heartbeats), now and
+   * then a dead one. It is replaced at once, resuming by id, without showing `reconnecting`: the user sees
+   * a change of state only when the new connection fails too.
+   */
+  private refresh(): void {
+    this.closeSource();
+    this.connect(false, true);
   }
 
   private closeSource(): void {

@@ -432,7 +432,7 @@ describe('WorkflowStream', () => {
       expect(sources.filter((source) => !source.closed)).toHaveLength(1);
     });
 
-    it('takes a silence of three heartbeats for a dead connection and resumes', async () => {
+    it('replaces a live connection silent for three heartbeats at once, resuming, without showing it', async () => {
       const { stream, sources, latest } = live();
       send(latest(), run().slice(0, 2));
 
@@ -442,7 +442,13 @@ describe('WorkflowStream', () => {
       expect(sources[0].closed).toBe(false);
       await jest.advanceTimersByTimeAsync(1);
 
+      // A quiet workflow, most likely: a new connection at once, resuming; the indicator stays live.
       expect(sources[0].closed).toBe(true);
+      expect(sources).toHaveLength(2);
+      expect(latest().url).toBe(`${STREAM_URL}?lastEventId=3`);
+      expect(stream.connection()).toBe('live');
+      // It was dead after all: the new connection fails, and that shows.
+      latest().fail();
       expect(stream.connection()).toBe('reconnecting');
       const next = await expectNewSourceAfter(sources, 1_000);
       expect(next.url).toBe(`${STREAM_URL}?lastEventId=3`);

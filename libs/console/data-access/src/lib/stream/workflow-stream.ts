@@ -81,6 +81,8 @@ interface Connection {
   /** A try made while polling: it takes over only once it delivers an event. */
   background: boolean;
   delivered: boolean;
+  /** The server answered it (200): a later silence is a quiet stream more likely than a dead one. */
+  opened: boolean;
   /** When it was opened, in the server's clock (as far as the last snapshot tells). */
   openedAt: number;
 }
@@ -178,7 +180,8 @@ export class WorkflowStream {
   // Connections
   // ------------------------------------------------------------------------------------------------------
 
-  private connect(background: boolean): void {
+  /** `quiet`: a refresh of a connection that was live; the state stays `live` unless it fails. */
+  private connect(background: boolean, quiet = false): void {
     const factory = this.createEventSource;
     if (factory === null || this.closed) return;
     const cursor = this.lastAppliedId;
@@ -193,10 +196,11 @@ export class WorkflowStream {
       replaying: cursor !== null,
       background,
       delivered: false,
+      opened: false,
       openedAt: Date.now() - this.clockSkewMs,
     };
     this.current = connection;
-    if (!background) this.connectionState.set('reconnecting');
+    if (!background && !quiet) this.connectionState.set('reconnecting');
     source.addEventListener('open', () => this.onOpen(connection));
     source.addEventListener('error', () => this.onError(connection));
     for (const type of STREAM_EVENT_TYPES) {
@@ -207,6 +211,7 @@ export class WorkflowStream {
 
   private onOpen(connection: Connection): void {
     if (connection !== this.current) return;
+    connection.opened = true;
     if (!connection.background) {
       this.connectionState.set('live');
       // An answered connection is not a failed try: a quiet workflow that the stall detector keeps
@@ -259,8 +264,20 @@ export class WorkflowStream {
     this.stallTimer.clear();
     if (this.closed || this.finishedState()) return;
     this.stallTimer.arm(() => {
-      if (connection === this.current) this.connectionLost(connection);
+      if (connection !== this.current) return;
+      if (connection.opened && !connection.background && !this.isViewFinished()) this.refresh();
+      else this.connectionLost(connection);
     });
+  }
+
+  /**
+   * A live connection fell silent: most often a quiet stream (EventSource cannot see the heartbeats), now and
+   * then a dead one. It is replaced at once, resuming by id, without showing `reconnecting`: the user sees
+   * a change of state only when the new connection fails too.
+   */
+  private refresh(): void {
+    this.closeSource();
+    this.connect(false, true);
   }
 
   private closeSource(): void {
