@@ -185,6 +185,51 @@ describe('workflows REST API', () => {
     });
   });
 
+  describe('POST /api/workflows/:id/rerun', () => {
+    it('creates a new workflow from a finished one’s definition, started with ?start=true, owned by the caller', async () => {
+      const definition = {
+        name: 'again',
+        budgetLimit: 3,
+        agents: [simulatedAgent('first', { cost: 0.5 }), simulatedAgent('second', { cost: 0.25 })],
+      };
+      const original = await api.create(definition, true);
+      await api.waitForEnd(original.id);
+      const rerun = await api.request<WorkflowDetail>(
+        'POST',
+        `/api/workflows/${original.id}/rerun?start=true`,
+      );
+      expect(rerun.status).toBe(201);
+      expect(rerun.body.id).not.toBe(original.id);
+      expect(rerun.body).toMatchObject({ name: 'again', budgetLimit: 3, totalSteps: 2, status: 'pending' });
+      const finished = await api.waitForEnd(rerun.body.id);
+      expect(finished).toMatchObject({ status: 'completed', totalCost: 0.75 });
+      expect(finished.agents.map((agent) => agent.agentName)).toEqual(['first', 'second']);
+      // Without ?start it is only created.
+      const pending = await api.request<WorkflowDetail>('POST', `/api/workflows/${original.id}/rerun`);
+      expect(pending.status).toBe(201);
+      expect((await api.get(pending.body.id)).status).toBe('pending');
+    });
+
+    it('answers 409 for a workflow that has not finished and 404 for an unknown one, and a refused rerun writes nothing', async () => {
+      const running = await api.create(
+        { name: 'still running', agents: [simulatedAgent('slow', { durationMs: 5_000 })] },
+        true,
+      );
+      const conflict = await api.request<{ message: string }>('POST', `/api/workflows/${running.id}/rerun`);
+      expect(conflict.status).toBe(409);
+      expect(conflict.body.message).toMatch(/only a finished workflow can be run again/);
+      const missing = await api.request('POST', '/api/workflows/wf_AAAAAAAAAAAAAAAA/rerun');
+      expect(missing.status).toBe(404);
+      const before = (await api.request<{ items: unknown[] }>('GET', '/api/workflows?limit=100')).body.items;
+      const badQuery = await api.request('POST', `/api/workflows/${running.id}/rerun?start=maybe`);
+      expect(badQuery.status).toBe(400);
+      expect((await api.request<{ items: unknown[] }>('GET', '/api/workflows?limit=100')).body.items).toEqual(
+        before,
+      );
+      await api.request('POST', `/api/workflows/${running.id}/cancel`);
+    });
+  });
+
   describe('budget', () => {
     it('warns once at 80 %, then stops the agent and fails the workflow when the budget is exceeded', async () => {
       const created = await api.create(

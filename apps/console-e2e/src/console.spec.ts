@@ -190,7 +190,7 @@ test.describe('the console', () => {
     expect(listRequests).toEqual([]);
   });
 
-  test('shows a finished workflow’s final state and opens no stream that keeps reconnecting', async ({
+  test('shows a finished workflow’s final state, opens no stream that keeps reconnecting, and runs it again', async ({
     page,
   }) => {
     const server = await deployed({ SSE_CLOSE_GRACE_MS: '200' });
@@ -212,5 +212,14 @@ test.describe('the console', () => {
     // Watch for a while: a client that kept reconnecting would open stream after stream.
     await page.waitForTimeout(5_000);
     expect(streamRequests.length).toBeLessThanOrEqual(1);
+
+    // Run again: a new workflow from the same definition, shown live on the same page.
+    await page.getByTestId('rerun-button').click();
+    await expect(page).toHaveURL(/\/workflows\/wf_[A-Za-z0-9_-]{16}$/);
+    await expect(page).not.toHaveURL(new RegExp(`${created.id}$`));
+    await expect(page.getByTestId('workflow-status')).toHaveText('completed', { timeout: 30_000 });
+    await expect(page.getByTestId('total-cost')).toHaveText('$0.25');
+    const again = await server.api.get(page.url().split('/').pop() as string);
+    expect(again).toMatchObject({ name: 'already done', status: 'completed', totalCost: 0.25 });
   });
 });

@@ -127,6 +127,8 @@ export const apiPaths = {
   workflow: (id: string) => `/api/workflows/${encodeURIComponent(id)}`,
   start: (id: string) => `/api/workflows/${encodeURIComponent(id)}/start`,
   cancel: (id: string) => `/api/workflows/${encodeURIComponent(id)}/cancel`,
+  rerun: (id: string) => `/api/workflows/${encodeURIComponent(id)}/rerun`,
+  listStream: '/api/workflows/stream',
   logs: (id: string) => `/api/workflows/${encodeURIComponent(id)}/logs`,
   events: (id: string) => `/api/workflows/${encodeURIComponent(id)}/events`,
   stream: (id: string) => `/api/workflows/${encodeURIComponent(id)}/stream`,

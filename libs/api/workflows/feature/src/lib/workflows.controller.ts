@@ -88,6 +88,16 @@ export class WorkflowsController {
     return this.workflows.cancel(id, principal);
   }
 
+  /** A new workflow from a finished one's definition (`?start=true` starts it, as on create). */
+  @Post(':id/rerun')
+  rerun(
+    @CurrentUser() principal: Principal,
+    @Param('id', WorkflowIdPipe) id: string,
+    @Query() query: CreateWorkflowQueryDto,
+  ): Promise<WorkflowDetail> {
+    return this.workflows.rerun(id, principal, query.start ?? false);
+  }
+
   @Get(':id/logs')
   logs(
     @CurrentUser() principal: Principal,

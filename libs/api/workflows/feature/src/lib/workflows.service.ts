@@ -8,10 +8,12 @@ import {
   WorkflowListFeed,
   WorkflowNotFoundError,
   WorkflowsRepository,
+  WorkflowStateError,
 } from '@flowcast/api-workflows-data-access';
 import { WorkflowEngine } from '@flowcast/api-workflows-engine';
 import {
   ADMIN_ONLY_RUNNERS,
+  isTerminalStatus,
   LIST_LIMIT,
   LogBatchPayload,
   LogCreatedPayload,
@@ -76,6 +78,22 @@ export class WorkflowsService {
     this.listFeed.created(ownerId, view);
     if (options.start) await this.engine.start(id);
     return view;
+  }
+
+  /**
+   * A new workflow from a finished one's definition, owned by the caller, started when `start` is set (the
+   * same checks as a create: shell steps need an admin). 404 for a workflow the caller cannot see, 409 for
+   * one that has not finished.
+   */
+  async rerun(id: string, principal: Principal, start: boolean): Promise<WorkflowDetail> {
+    const record = await this.workflows.findById(id);
+    if (!record || !canSee(principal, record.ownerId)) throw new WorkflowNotFoundError(id);
+    if (!isTerminalStatus(record.view.status)) {
+      throw new WorkflowStateError(
+        `workflow is ${record.view.status}; only a finished workflow can be run again`,
+      );
+    }
+    return this.create(record.definition, { principal, start });
   }
 
   get(id: string, principal: Principal): Promise<WorkflowDetail> {

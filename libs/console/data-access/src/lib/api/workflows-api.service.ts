@@ -42,6 +42,13 @@ export class WorkflowsApi {
     return firstValueFrom(this.http.post<WorkflowDetail>(apiPaths.cancel(id), null));
   }
 
+  /** A new workflow from a finished one's definition, started at once. */
+  rerun(id: string): Promise<WorkflowDetail> {
+    return firstValueFrom(
+      this.http.post<WorkflowDetail>(apiPaths.rerun(id), null, { params: params({ start: 'true' }) }),
+    );
+  }
+
   /** Log lines after the event `after` (the whole event), in order. */
   logs(id: string, after?: number, limit?: number): Promise<WorkflowLogsResponse> {
     return firstValueFrom(

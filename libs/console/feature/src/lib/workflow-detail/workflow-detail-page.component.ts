@@ -1,9 +1,17 @@
 import { DatePipe } from '@angular/common';
-import { ChangeDetectionStrategy, Component, DestroyRef, inject, input, OnInit, signal } from '@angular/core';
-import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  DestroyRef,
+  effect,
+  inject,
+  input,
+  signal,
+  untracked,
+} from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatSnackBar, MatSnackBarModule } from '@angular/material/snack-bar';
-import { RouterLink } from '@angular/router';
+import { Router, RouterLink } from '@angular/router';
 import { type WorkflowStream, WorkflowStreamService, WorkflowsApi } from '@flowcast/console-data-access';
 import {
   AgentTimelineComponent,
@@ -57,24 +65,36 @@ import {
     }
   `,
 })
-export class WorkflowDetailPageComponent implements OnInit {
+export class WorkflowDetailPageComponent {
   /** The workflow id, from the route. */
   readonly id = input.required<string>();
   private readonly streams = inject(WorkflowStreamService);
   private readonly api = inject(WorkflowsApi);
   private readonly snackBar = inject(MatSnackBar);
   private readonly destroyRef = inject(DestroyRef);
+  private readonly router = inject(Router);
   protected readonly stream = signal<WorkflowStream | undefined>(undefined);
   protected readonly acting = signal(false);
   protected readonly actionError = signal<string | null>(null);
 
-  ngOnInit(): void {
-    // One stream per page; it is closed when the page is left (DestroyRef).
-    const stream = this.streams.open(this.id(), this.destroyRef);
-    stream.notices$
-      .pipe(takeUntilDestroyed(this.destroyRef))
-      .subscribe((notice) => this.snackBar.open(notice.message, 'Dismiss', { duration: 6_000 }));
-    this.stream.set(stream);
+  constructor() {
+    // One stream per workflow shown: closed when the page is left (DestroyRef) or shows another workflow
+    // (the router keeps this component when only the id changes, as "Run again" does).
+    effect((onCleanup) => {
+      const id = this.id();
+      untracked(() => {
+        const stream = this.streams.open(id, this.destroyRef);
+        const notices = stream.notices$.subscribe((notice) =>
+          this.snackBar.open(notice.message, 'Dismiss', { duration: 6_000 }),
+        );
+        this.stream.set(stream);
+        this.actionError.set(null);
+        onCleanup(() => {
+          notices.unsubscribe();
+          stream.close();
+        });
+      });
+    });
   }
 
   protected async start(): Promise<void> {
@@ -83,6 +103,14 @@ export class WorkflowDetailPageComponent implements OnInit {
 
   protected async cancel(): Promise<void> {
     await this.act(() => this.api.cancel(this.id()));
+  }
+
+  /** A new run of this workflow's definition, shown at once. */
+  protected async rerun(): Promise<void> {
+    await this.act(async () => {
+      const created = await this.api.rerun(this.id());
+      await this.router.navigate(['/workflows', created.id]);
+    });
   }
 
   protected reconnect(): void {
