@@ -110,10 +110,18 @@ test.describe('the console', () => {
 
     await expect(page.getByTestId('connection-state')).toHaveText('live');
     await expect(page.getByTestId('workflow-status')).toHaveText('running');
+    // The elapsed time ticks while it runs.
+    const elapsed = page.getByTestId('workflow-elapsed');
+    const runningFor = (await elapsed.textContent()) ?? '';
+    await expect(elapsed).not.toHaveText(runningFor, { timeout: 3_000 });
     await expect(page.getByTestId('agent-row')).toHaveCount(3);
     await expect(page.getByTestId('log-line').first()).toBeVisible();
 
     await expect(page.getByTestId('workflow-status')).toHaveText('completed', { timeout: 60_000 });
+    // Once it has ended, the elapsed time stands still.
+    const ranFor = (await elapsed.textContent()) ?? '';
+    await page.waitForTimeout(1_500);
+    await expect(elapsed).toHaveText(ranFor);
     const final = await server.api.get(id);
     expect(final.iterations).toBe(2);
     await expect(page.getByTestId('total-cost')).toHaveText(`$${final.totalCost.toFixed(2)}`);

@@ -7,3 +7,5 @@ export {
 export { LogViewComponent, type LogLevelFilter, type LogViewLine } from './lib/log-view/log-view.component';
 export { StatusChipComponent, type ChipStatus } from './lib/status-chip/status-chip.component';
 export { TotalCostComponent } from './lib/total-cost/total-cost.component';
+export { formatDuration } from './lib/format/duration';
+export { elapsedMs, tickingNow } from './lib/format/ticking-now';

@@ -2,6 +2,7 @@ import { DatePipe } from '@angular/common';
 import {
   ChangeDetectionStrategy,
   Component,
+  computed,
   DestroyRef,
   effect,
   inject,
@@ -17,7 +18,10 @@ import {
   AgentTimelineComponent,
   BudgetBarComponent,
   ConnectionIndicatorComponent,
+  elapsedMs,
+  formatDuration,
   LogViewComponent,
+  tickingNow,
   TotalCostComponent,
 } from '@flowcast/console-ui';
 
@@ -76,6 +80,12 @@ export class WorkflowDetailPageComponent {
   protected readonly stream = signal<WorkflowStream | undefined>(undefined);
   protected readonly acting = signal(false);
   protected readonly actionError = signal<string | null>(null);
+  private readonly now = tickingNow();
+  /** Since the workflow started: ticking while it runs, fixed once it has ended. */
+  protected readonly elapsed = computed(() => {
+    const view = this.stream()?.view();
+    return view ? formatDuration(elapsedMs(view.startedAt, view.completedAt, this.now)) : '—';
+  });
 
   constructor() {
     // One stream per workflow shown: closed when the page is left (DestroyRef) or shows another workflow

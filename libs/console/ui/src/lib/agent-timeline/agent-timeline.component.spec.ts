@@ -71,6 +71,18 @@ describe('AgentTimelineComponent', () => {
     expect(cells(rows[3])).toEqual(['4', 'agent-4', 'writer', 'pending', '—', '—', '—']);
   });
 
+  it('ticks a running agent’s time from its start, every second', async () => {
+    const startedAt = new Date(Date.now() - 2_000).toISOString();
+    const [row] = await show([agent({ agentName: 'agent-1', stepNumber: 1, status: 'running', startedAt })]);
+    const seconds = () => Number(/^([\d.]+) s$/.exec(cells(row)[4])?.[1]);
+    const first = seconds();
+    expect(first).toBeGreaterThanOrEqual(2);
+    expect(first).toBeLessThan(3);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await fixture.whenStable();
+    expect(seconds()).toBeGreaterThanOrEqual(first + 1);
+  });
+
   it('shows the status with a status chip', async () => {
     const [first] = await show(AGENTS);
     const chip = first.querySelector('fc-status-chip');

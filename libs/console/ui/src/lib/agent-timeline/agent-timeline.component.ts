@@ -1,6 +1,7 @@
 import { ChangeDetectionStrategy, Component, LOCALE_ID, computed, inject, input } from '@angular/core';
 import type { AgentState } from '@flowcast/shared-contract';
 import { formatDuration } from '../format/duration';
+import { elapsedMs, tickingNow } from '../format/ticking-now';
 import { formatUsd } from '../format/money';
 import { StatusChipComponent } from '../status-chip/status-chip.component';
 
@@ -12,7 +13,10 @@ interface AgentRow {
   iteration: string;
 }
 
-/** One row per agent of a workflow, in step order, with the `agent-row` test hook (CONTRACT §7). */
+/**
+ * One row per agent of a workflow, in step order, with the `agent-row` test hook (CONTRACT §7). A running
+ * agent's duration ticks every second.
+ */
 @Component({
   selector: 'fc-agent-timeline',
   imports: [StatusChipComponent],
@@ -26,13 +30,17 @@ export class AgentTimelineComponent {
   readonly iterations = input<number>(0);
 
   private readonly locale = inject(LOCALE_ID);
+  private readonly now = tickingNow();
 
   protected readonly rows = computed<AgentRow[]>(() => {
     const iteration = this.iterations();
     return this.agents().map((agent) => ({
       agent,
       role: agent.agentRole || '—',
-      duration: formatDuration(agent.duration),
+      // A running agent's time ticks (from its start); a finished one shows the duration it reported.
+      duration: formatDuration(
+        agent.status === 'running' ? elapsedMs(agent.startedAt, null, this.now) : agent.duration,
+      ),
       cost: agent.cost === null ? '—' : formatUsd(agent.cost, this.locale),
       iteration: agent.status === 'pending' || iteration < 1 ? '—' : String(iteration),
     }));
