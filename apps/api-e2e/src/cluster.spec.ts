@@ -256,6 +256,23 @@ describe('a cluster of two instances on PostgreSQL and Redis', () => {
   });
 
   it('counts in its metrics what crossed between the instances', async () => {
+    // Eight runs at once fill both instances (WORKFLOW_CONCURRENCY 4 each), so each runs some; a stream on
+    // the other instance of one run of each makes both receive batches live (earlier tests leave that to
+    // which instance happened to take their jobs).
+    const runs = await Promise.all(
+      Array.from({ length: 8 }, (_, index) => a().api.create(longRun(`crossing ${index}`, 2_000), true)),
+    );
+    const runners = await Promise.all(runs.map((run) => runnerOf(run.id)));
+    const crossing = [a(), b()].map((server) => {
+      const index = runners.findIndex((runner) => runner === server);
+      expect(index).not.toBe(-1);
+      const other = server === a() ? b() : a();
+      return other.stream(`/api/workflows/${runs[index].id}/stream`);
+    });
+    await Promise.all(crossing.map((reader) => reader.waitFor((r) => r.ids.length >= 3, 15_000)));
+    for (const reader of crossing) reader.close();
+    for (const run of runs) await a().api.request('POST', `/api/workflows/${run.id}/cancel`);
+
     const counters = await Promise.all(
       servers.slice(0, 2).map(async (server) => {
         const text = await (
