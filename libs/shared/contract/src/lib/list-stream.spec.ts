@@ -1,26 +1,23 @@
 import { applyListEvent, LIVE_LIST_LIMIT, type WorkflowListEvent } from './list-stream';
-import type { WorkflowState } from './workflow-state';
+import { seedWorkflow } from './reducer';
+import { type WorkflowState, workflowSummary } from './workflow-state';
 
 const ts = '2026-12-04T12:00:00.000Z';
 
+/** A new workflow's list entry (two agents), as the server makes it, with `overrides`. */
 function workflow(id: string, overrides: Partial<WorkflowState> = {}): WorkflowState {
-  return {
+  const seed = seedWorkflow({
     id,
     name: `flow ${id}`,
-    status: 'pending',
-    currentAgent: null,
-    currentStep: null,
-    totalSteps: 2,
-    iterations: 0,
-    maxIterations: 1,
-    totalCost: 0,
-    budgetLimit: null,
     createdAt: ts,
-    startedAt: null,
-    completedAt: null,
-    error: null,
-    ...overrides,
-  };
+    maxIterations: 1,
+    budgetLimit: null,
+    agents: [
+      { agentName: 'dev', agentRole: 'developer' },
+      { agentName: 'review', agentRole: 'reviewer' },
+    ],
+  });
+  return { ...workflowSummary(seed), ...overrides };
 }
 
 describe('applyListEvent', () => {

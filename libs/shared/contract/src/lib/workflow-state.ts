@@ -46,6 +46,12 @@ export interface WorkflowDetail extends WorkflowState {
   lastEventId: number;
 }
 
+/** What a list shows of a workflow (`GET /api/workflows`, the list stream): its state without agents and id. */
+export function workflowSummary(view: WorkflowDetail): WorkflowState {
+  const { agents: _agents, lastEventId: _lastEventId, ...state } = view;
+  return state;
+}
+
 export function isTerminalStatus(status: WorkflowStatus): boolean {
   return TERMINAL_WORKFLOW_STATUSES.includes(status);
 }

@@ -6,6 +6,7 @@ import {
   type WorkflowDetail,
   type WorkflowState,
   type WorkflowStatus,
+  workflowSummary,
 } from '@flowcast/shared-contract';
 
 export interface WorkflowRecord {
@@ -106,14 +107,7 @@ export class WorkflowsRepository {
       .orderBy('id', 'desc')
       .limit(options.limit)
       .execute();
-    return rows.map((row) => {
-      const {
-        agents: _agents,
-        lastEventId: _lastEventId,
-        ...state
-      } = JSON.parse(row.state) as WorkflowDetail;
-      return state;
-    });
+    return rows.map((row) => workflowSummary(JSON.parse(row.state) as WorkflowDetail));
   }
 
   /** The latest stored event id of each workflow asked for that exists (one query per 500 ids). */

@@ -4,7 +4,9 @@ import {
   WORKFLOW_LIST_EVENT_TYPES,
   type WorkflowListEvent,
   type WorkflowListResponse,
+  seedWorkflow,
   type WorkflowState,
+  workflowSummary,
 } from '@flowcast/shared-contract';
 import { FakeEventSource } from '../testing/fake-event-source';
 import { EVENT_SOURCE_STATE } from './event-source';
@@ -15,24 +17,20 @@ const STREAM_URL = '/api/workflows/stream';
 const HEARTBEAT = 15_000;
 const now = () => new Date().toISOString();
 
+/** A new workflow's list entry (two agents), as the server makes it, with `overrides`. */
 function workflow(id: string, overrides: Partial<WorkflowState> = {}): WorkflowState {
-  return {
+  const seed = seedWorkflow({
     id,
     name: `flow ${id}`,
-    status: 'pending',
-    currentAgent: null,
-    currentStep: null,
-    totalSteps: 2,
-    iterations: 0,
-    maxIterations: 1,
-    totalCost: 0,
-    budgetLimit: null,
     createdAt: new Date(T0).toISOString(),
-    startedAt: null,
-    completedAt: null,
-    error: null,
-    ...overrides,
-  };
+    maxIterations: 1,
+    budgetLimit: null,
+    agents: [
+      { agentName: 'dev', agentRole: 'developer' },
+      { agentName: 'review', agentRole: 'reviewer' },
+    ],
+  });
+  return { ...workflowSummary(seed), ...overrides };
 }
 
 const A = workflow('wf_a');

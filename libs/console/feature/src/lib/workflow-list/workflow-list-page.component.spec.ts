@@ -7,29 +7,30 @@ import {
   FakeEventSource,
   type EventSourceFactory,
 } from '@flowcast/console-data-access';
-import type { WorkflowListResponse, WorkflowState } from '@flowcast/shared-contract';
+import {
+  seedWorkflow,
+  type WorkflowListResponse,
+  type WorkflowState,
+  workflowSummary,
+} from '@flowcast/shared-contract';
 import { WorkflowListPageComponent } from './workflow-list-page.component';
 
 const ts = '2026-01-15T09:00:00.000Z';
 
+/** A new workflow's list entry (two agents), as the server makes it, with `overrides`. */
 function workflow(id: string, overrides: Partial<WorkflowState> = {}): WorkflowState {
-  return {
+  const seed = seedWorkflow({
     id,
     name: `flow ${id}`,
-    status: 'pending',
-    currentAgent: null,
-    currentStep: null,
-    totalSteps: 2,
-    iterations: 0,
-    maxIterations: 1,
-    totalCost: 0,
-    budgetLimit: null,
     createdAt: ts,
-    startedAt: null,
-    completedAt: null,
-    error: null,
-    ...overrides,
-  };
+    maxIterations: 1,
+    budgetLimit: null,
+    agents: [
+      { agentName: 'dev', agentRole: 'developer' },
+      { agentName: 'review', agentRole: 'reviewer' },
+    ],
+  });
+  return { ...workflowSummary(seed), ...overrides };
 }
 
 describe('WorkflowListPageComponent', () => {

@@ -1,10 +1,8 @@
 import { seedWorkflow, type WorkflowDetail } from '@flowcast/shared-contract';
 import type { PublishedBatch } from '../workflow-hub';
-import type { WorkflowsRepository } from '../workflows.repository';
+import { insertWorkflow, openTestStore, type TestStore } from '../testing/test-stores';
+import { WorkflowsRepository } from '../workflows.repository';
 import { ALL_WORKFLOWS_KEY, LIST_FEED_RETAINED, ownerKey, WorkflowListFeed } from './workflow-list-feed';
-
-/** Owners are only read for workflows the feed did not see created; these tests create every one. */
-const noStore = {} as WorkflowsRepository;
 
 function view(id: string, overrides: Partial<WorkflowDetail> = {}): WorkflowDetail {
   return {
@@ -36,11 +34,41 @@ function collect(feed: WorkflowListFeed, key: string) {
 }
 
 describe('WorkflowListFeed', () => {
-  beforeEach(() => jest.useFakeTimers({ now: Date.UTC(2026, 11, 4, 12) }));
+  let t: TestStore;
+  let workflows: WorkflowsRepository;
+
+  beforeAll(async () => {
+    t = await openTestStore('sqlite');
+    workflows = new WorkflowsRepository(t.store);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
   afterEach(() => jest.useRealTimers());
 
+  it('reads the owner of a workflow another process created, and sends its changes to that owner', async () => {
+    const feed = new WorkflowListFeed(workflows);
+    const seed = await insertWorkflow(workflows, { ownerId: 'carol' });
+    const carol = collect(feed, ownerKey('carol'));
+    const dave = collect(feed, ownerKey('dave'));
+    feed.committed(seed.id, { ...seed, status: 'running' });
+    // While the owner is read, a newer state replaces the waiting one: only the latest goes out.
+    feed.committed(seed.id, { ...seed, status: 'running', totalCost: 1 });
+    await new Promise<void>((resolve) => {
+      const subscription = feed.watch(ownerKey('carol')).subscribe(() => {
+        subscription.unsubscribe();
+        resolve();
+      });
+    });
+    expect(carol.seen.map((change) => [change.id, change.status, change.totalCost])).toEqual([
+      [seed.id, 'running', 1],
+    ]);
+    expect(dave.seen).toEqual([]);
+  });
+
   it('sends a status change at once, other changes at most once a second (the latest), the final one always', () => {
-    const feed = new WorkflowListFeed(noStore);
+    jest.useFakeTimers({ now: Date.UTC(2026, 11, 4, 12) });
+    const feed = new WorkflowListFeed(workflows);
     const all = collect(feed, ALL_WORKFLOWS_KEY);
     feed.created('u1', view('wf_a'));
     feed.committed('wf_a', view('wf_a', { status: 'running' }));
@@ -69,7 +97,7 @@ describe('WorkflowListFeed', () => {
   });
 
   it("sends a member's key only their own workflows, and the admins' key every one", () => {
-    const feed = new WorkflowListFeed(noStore);
+    const feed = new WorkflowListFeed(workflows);
     const all = collect(feed, ALL_WORKFLOWS_KEY);
     const alice = collect(feed, ownerKey('alice'));
     feed.created('alice', view('wf_alice'));
@@ -82,7 +110,7 @@ describe('WorkflowListFeed', () => {
   });
 
   it('resumes only its own ids that it still keeps', () => {
-    const feed = new WorkflowListFeed(noStore);
+    const feed = new WorkflowListFeed(workflows);
     expect(feed.resumable(feed.idOf(0))).toBe(0);
     for (let index = 0; index < 2 * LIST_FEED_RETAINED; index++) feed.created(null, view(`wf_${index}`));
     const latest = feed.seq;

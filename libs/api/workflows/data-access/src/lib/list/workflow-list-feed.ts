@@ -6,6 +6,7 @@ import {
   isTerminalStatus,
   type WorkflowDetail,
   type WorkflowListEventType,
+  workflowSummary,
   type WorkflowState,
 } from '@flowcast/shared-contract';
 import { eventFrame, httpChunk } from '../sse-frame';
@@ -124,7 +125,7 @@ export class WorkflowListFeed implements OnModuleDestroy {
   /** A workflow was created (by this instance). */
   created(ownerId: string | null, view: WorkflowDetail): void {
     this.owners.set(view.id, ownerId);
-    const state = summaryOf(view);
+    const state = workflowSummary(view);
     this.track(view.id).sentJson = JSON.stringify(state);
     this.send('workflow:created', ownerId, state);
   }
@@ -135,7 +136,7 @@ export class WorkflowListFeed implements OnModuleDestroy {
       this.awaitOwner(workflowId, view);
       return;
     }
-    const state = summaryOf(view);
+    const state = workflowSummary(view);
     const tracked = this.track(workflowId);
     const final = isTerminalStatus(state.status);
     if (state.status !== tracked.sentStatus || final) {
@@ -241,10 +242,4 @@ export class WorkflowListFeed implements OnModuleDestroy {
     this.subjects.get(ALL_WORKFLOWS_KEY)?.next(batch);
     if (ownerId !== null) this.subjects.get(ownerKey(ownerId))?.next(batch);
   }
-}
-
-/** What the list shows of a workflow: its state without the agents and the last event id. */
-export function summaryOf(view: WorkflowDetail): WorkflowState {
-  const { agents: _agents, lastEventId: _lastEventId, ...state } = view;
-  return state;
 }
