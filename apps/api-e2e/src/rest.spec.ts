@@ -329,5 +329,85 @@ describe('workflows REST API', () => {
       expect((await api.request('GET', `/api/workflows/${created.id}/logs?limit=1001`)).status).toBe(400);
       expect((await api.request('GET', `/api/workflows/${created.id}/events?after=-1`)).status).toBe(400);
     });
+
+    it('pages back from the newest lines with ?before, never splitting an event, to the same log', async () => {
+      const created = await api.create(
+        { name: 'logs back', agents: [simulatedAgent('flood', { durationMs: 200, progressMessages: 900 })] },
+        true,
+      );
+      await api.waitForEnd(created.id);
+      const forward = (
+        await api.request<WorkflowLogsResponse>('GET', `/api/workflows/${created.id}/logs?limit=1000`)
+      ).body.items;
+      expect(forward.length).toBeGreaterThan(900);
+      const backward: WorkflowLogsResponse['items'] = [];
+      let before = Number.MAX_SAFE_INTEGER;
+      for (;;) {
+        const page = (
+          await api.request<WorkflowLogsResponse>(
+            'GET',
+            `/api/workflows/${created.id}/logs?before=${before}&limit=250`,
+          )
+        ).body.items;
+        if (page.length === 0) break;
+        // Whole events only: the page's first line starts its event.
+        expect(page[0].index).toBe(0);
+        // At most the limit, unless the page is one event larger than it.
+        if (new Set(page.map((line) => line.id)).size > 1) expect(page.length).toBeLessThanOrEqual(250);
+        backward.unshift(...page);
+        before = page[0].id;
+      }
+      expect(backward).toEqual(forward);
+      // The lines of an agent's output batch name the agent, as the stream's log:batch does.
+      expect(forward.some((line) => line.agentName === 'flood')).toBe(true);
+      const both = await api.request<ErrorResponse>(
+        'GET',
+        `/api/workflows/${created.id}/logs?after=1&before=9`,
+      );
+      expect(both.status).toBe(400);
+      expect(JSON.stringify(both.body)).toContain('before cannot be combined with after');
+      expect((await api.request('GET', `/api/workflows/${created.id}/logs?before=0`)).status).toBe(400);
+    });
+
+    it('downloads every log line as one plain-text file', async () => {
+      const created = await api.create(
+        { name: 'download', agents: [simulatedAgent('flood', { durationMs: 200, progressMessages: 2_500 })] },
+        true,
+      );
+      await api.waitForEnd(created.id);
+      const response = await fetch(`${server.url}/api/workflows/${created.id}/logs/download`, {
+        headers: api.authHeaders,
+      });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+      expect(response.headers.get('content-disposition')).toBe(`attachment; filename="${created.id}.log"`);
+      const text = await response.text();
+      const fileLines = text.split('\n');
+      expect(fileLines.pop()).toBe('');
+      const stored: WorkflowLogsResponse['items'] = [];
+      for (let after = 0; ; ) {
+        const page = (
+          await api.request<WorkflowLogsResponse>(
+            'GET',
+            `/api/workflows/${created.id}/logs?after=${after}&limit=1000`,
+          )
+        ).body.items;
+        if (page.length === 0) break;
+        stored.push(...page);
+        after = page[page.length - 1].id;
+      }
+      expect(fileLines).toHaveLength(stored.length);
+      fileLines.forEach((line, index) => {
+        const item = stored[index];
+        expect(line.startsWith(`${item.timestamp} ${item.level.toUpperCase()}`)).toBe(true);
+        expect(line.endsWith(` ${item.message}`)).toBe(true);
+      });
+      expect(fileLines.filter((line) => / \[flood\] flood: step \d+\/2500$/.test(line))).toHaveLength(2_500);
+      const missing = await fetch(`${server.url}/api/workflows/wf_AAAAAAAAAAAAAAAA/logs/download`, {
+        headers: api.authHeaders,
+      });
+      expect(missing.status).toBe(404);
+      expect(missing.headers.get('content-type')).toContain('application/json');
+    });
   });
 });

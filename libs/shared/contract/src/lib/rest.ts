@@ -86,6 +86,8 @@ export interface WorkflowLogItem {
   level: LogLevel;
   message: string;
   timestamp: string;
+  /** The agent whose output the line is (a `log:batch` names it once for all its lines). */
+  agentName?: string;
   metadata?: Record<string, unknown>;
 }
 
@@ -130,6 +132,8 @@ export const apiPaths = {
   rerun: (id: string) => `/api/workflows/${encodeURIComponent(id)}/rerun`,
   listStream: '/api/workflows/stream',
   logs: (id: string) => `/api/workflows/${encodeURIComponent(id)}/logs`,
+  /** Every log line as a plain-text attachment (one line each: time, level, agent, message). */
+  logsDownload: (id: string) => `/api/workflows/${encodeURIComponent(id)}/logs/download`,
   events: (id: string) => `/api/workflows/${encodeURIComponent(id)}/events`,
   stream: (id: string) => `/api/workflows/${encodeURIComponent(id)}/stream`,
 } as const;

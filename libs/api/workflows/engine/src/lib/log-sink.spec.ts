@@ -38,7 +38,7 @@ describe('LogSink', () => {
   });
 
   describe('below the threshold', () => {
-    it('sends every line at once as its own log:created with the time it was written', () => {
+    it('sends every line at once as its own log:created with the time it was written, naming its agent', () => {
       const { logs, events } = sink();
       logs.write('info', 'one', 'agent-1');
       jest.advanceTimersByTime(7);
@@ -46,7 +46,12 @@ describe('LogSink', () => {
       expect(events).toEqual<NewEvent[]>([
         {
           type: 'log:created',
-          payload: { level: 'info', message: 'one', timestamp: new Date(T0).toISOString() },
+          payload: {
+            level: 'info',
+            message: 'one',
+            timestamp: new Date(T0).toISOString(),
+            metadata: { agentName: 'agent-1' },
+          },
         },
         {
           type: 'log:created',
@@ -54,11 +59,17 @@ describe('LogSink', () => {
             level: 'warn',
             message: 'two',
             timestamp: new Date(T0 + 7).toISOString(),
-            metadata: { exitCode: 3 },
+            metadata: { exitCode: 3, agentName: 'agent-1' },
           },
         },
       ]);
-      expect('metadata' in (events[0].payload as LogCreatedPayload)).toBe(false);
+      logs.write('info', 'workflow-wide');
+      expect(events[2].payload).toEqual({
+        level: 'info',
+        message: 'workflow-wide',
+        timestamp: new Date(T0 + 7).toISOString(),
+      });
+      expect('metadata' in (events[2].payload as LogCreatedPayload)).toBe(false);
       expect(jest.getTimerCount()).toBe(0);
     });
 

@@ -43,9 +43,11 @@ export class LogSink {
     this.windowCount++;
     const timestamp = new Date(now).toISOString();
     if (this.windowCount <= this.threshold && this.buffer.length === 0) {
+      // A single line names its agent in metadata (log:created has no field of its own for it), as a batch does.
+      const named = agentName === undefined ? metadata : { ...metadata, agentName };
       this.emit({
         type: 'log:created',
-        payload: metadata ? { level, message, timestamp, metadata } : { level, message, timestamp },
+        payload: named ? { level, message, timestamp, metadata: named } : { level, message, timestamp },
       });
       return;
     }

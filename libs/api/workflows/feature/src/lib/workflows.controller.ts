@@ -1,4 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
 import { CurrentUser, type Principal } from '@flowcast/api-auth';
 import type {
@@ -12,12 +14,14 @@ import {
   CreateWorkflowQueryDto,
   EventPageQueryDto,
   ListStreamQueryDto,
+  LogPageQueryDto,
   ListWorkflowsQueryDto,
   StreamQueryDto,
 } from './dto/query.dto';
 import { WorkflowIdPipe } from './dto/workflow-id.pipe';
 import { WorkflowListStreamService } from './stream/workflow-list-stream.service';
 import { WorkflowStreamService } from './stream/workflow-stream.service';
+import { plainTextLog } from './logs/plain-text-log';
 import { WorkflowsService } from './workflows.service';
 
 @Controller('workflows')
@@ -102,9 +106,23 @@ export class WorkflowsController {
   logs(
     @CurrentUser() principal: Principal,
     @Param('id', WorkflowIdPipe) id: string,
-    @Query() query: EventPageQueryDto,
+    @Query() query: LogPageQueryDto,
   ): Promise<WorkflowLogsResponse> {
-    return this.workflows.logs(id, principal, query.after, query.limit);
+    return this.workflows.logs(id, principal, query);
+  }
+
+  /** Every log line as a plain-text attachment, streamed a page at a time (docs/workflows.md). */
+  @Get(':id/logs/download')
+  async downloadLogs(
+    @CurrentUser() principal: Principal,
+    @Param('id', WorkflowIdPipe) id: string,
+    @Res() res: Response,
+  ): Promise<void> {
+    await this.workflows.assertVisible(id, principal);
+    res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="${id}.log"`);
+    res.setHeader('Cache-Control', 'no-store');
+    await pipeline(Readable.from(plainTextLog(this.workflows.allLogLines(id, principal))), res);
   }
 
   @Get(':id/events')

@@ -145,18 +145,20 @@ export class WorkflowsService {
   }
 
   /**
-   * Log lines after the event `after`, in order. `limit` counts lines; a page ends on an event boundary
-   * (it holds at least one whole event, even one larger than the limit).
+   * A page of log lines, in order. `limit` counts lines; a page ends on an event boundary (it holds at least
+   * one whole event, even one larger than the limit). Without `before`: the lines after the event `after`;
+   * with it: the newest lines of the events before `before` (the console pages back through a long log).
    */
   async logs(
     id: string,
     principal: Principal,
-    after = 0,
-    limit: number = PAGE_LIMIT.default,
+    page: { after?: number; before?: number; limit?: number } = {},
   ): Promise<WorkflowLogsResponse> {
     await this.assertVisible(id, principal);
+    const limit = page.limit ?? PAGE_LIMIT.default;
+    if (page.before !== undefined) return { items: await this.logsBefore(id, page.before, limit) };
     const items: WorkflowLogItem[] = [];
-    let cursor = after;
+    let cursor = page.after ?? 0;
     for (;;) {
       const rows = await this.eventRows.readLogEventsAfter(id, cursor, limit);
       for (const row of rows) {
@@ -167,15 +169,48 @@ export class WorkflowsService {
       if (rows.length < limit || items.length >= limit) return { items };
     }
   }
+
+  /**
+   * Every log line of a workflow, oldest first, a page of events at a time (for the plain-text download:
+   * memory stays one page whatever the log's size). Visibility is checked before the first line.
+   */
+  async *allLogLines(id: string, principal: Principal): AsyncGenerator<WorkflowLogItem[]> {
+    await this.assertVisible(id, principal);
+    let cursor = 0;
+    for (;;) {
+      const rows = await this.eventRows.readLogEventsAfter(id, cursor, PAGE_LIMIT.max);
+      if (rows.length === 0) return;
+      yield rows.flatMap((row) => logItems(row.seq, row.type, row.data));
+      cursor = rows[rows.length - 1].seq;
+    }
+  }
+
+  private async logsBefore(id: string, before: number, limit: number): Promise<WorkflowLogItem[]> {
+    const pages: WorkflowLogItem[][] = [];
+    let count = 0;
+    let upto = before - 1;
+    for (;;) {
+      const rows = await this.eventRows.readLatestLogEvents(id, upto, limit);
+      for (const row of rows) {
+        if (count > 0 && count + row.lines > limit) return pages.reverse().flat();
+        pages.push(logItems(row.seq, row.type, row.data));
+        count += row.lines;
+        upto = row.seq - 1;
+      }
+      if (rows.length < limit || count >= limit) return pages.reverse().flat();
+    }
+  }
 }
 
 function canSee(principal: Principal, ownerId: string | null): boolean {
   return isAdmin(principal) || ownerId === principal.userId;
 }
 
+/** A stored log event's lines; each names its agent when the event does (a batch once, a line in metadata). */
 function logItems(seq: number, type: string, data: string): WorkflowLogItem[] {
   if (type === 'log:created') {
     const line = JSON.parse(data) as LogCreatedPayload;
+    const agentName = line.metadata?.['agentName'];
     return [
       {
         id: seq,
@@ -183,12 +218,14 @@ function logItems(seq: number, type: string, data: string): WorkflowLogItem[] {
         level: line.level,
         message: line.message,
         timestamp: line.timestamp,
+        ...(typeof agentName === 'string' ? { agentName } : {}),
         ...(line.metadata !== undefined ? { metadata: line.metadata } : {}),
       },
     ];
   }
   const batch = JSON.parse(data) as LogBatchPayload;
-  return batch.lines.map((line, index) => ({ id: seq, index, ...line }));
+  const agent = batch.agentName === undefined ? {} : { agentName: batch.agentName };
+  return batch.lines.map((line, index) => ({ id: seq, index, ...agent, ...line }));
 }
 
 function encodeCursor(position: ListPosition): string {

@@ -53,6 +53,23 @@ export class EventPageQueryDto {
   readonly limit?: number;
 }
 
+/** A page of log lines: after an event (oldest first from there) or, with `before`, the newest lines before one. */
+export class LogPageQueryDto extends EventPageQueryDto {
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @ValidateBy({
+    name: 'notWithAfter',
+    validator: {
+      validate: (_value: unknown, args?: ValidationArguments) =>
+        (args?.object as { after?: unknown } | undefined)?.after === undefined,
+      defaultMessage: () => 'before cannot be combined with after',
+    },
+  })
+  readonly before?: number;
+}
+
 /** Why a `types` value is not a type filter, or null when it is one (a non-string is IsString's to report). */
 function typeFilterProblem(value: unknown): string | null {
   if (typeof value !== 'string') return null;
