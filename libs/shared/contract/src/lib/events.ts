@@ -128,6 +128,9 @@ export type WorkflowEventType = keyof WorkflowEventMap;
 
 /** Sent on a stream but never stored. */
 export const SNAPSHOT_EVENT_TYPES = ['workflow:state', 'agent:state'] as const;
+
+/** A snapshot carries the workflow's newest log lines, at most this many (CONTRACT §4). */
+export const SNAPSHOT_LOG_LINES = 50;
 export type SnapshotEventType = (typeof SNAPSHOT_EVENT_TYPES)[number];
 export type StoredEventType = Exclude<WorkflowEventType, SnapshotEventType | 'stream:reset'>;
 

@@ -76,8 +76,14 @@ describe('WorkflowsApi', () => {
   });
 
   it('reads log lines after an event id', async () => {
-    const logs = api.logs(ID, 12, 100);
+    const logs = api.logs(ID, { after: 12, limit: 100 });
     backend.expectOne(`/api/workflows/${ID}/logs?after=12&limit=100`).flush({ items: [] });
+    await expect(logs).resolves.toEqual({ items: [] });
+  });
+
+  it('reads the log lines before an event id', async () => {
+    const logs = api.logs(ID, { before: 40, limit: 1000 });
+    backend.expectOne(`/api/workflows/${ID}/logs?before=40&limit=1000`).flush({ items: [] });
     await expect(logs).resolves.toEqual({ items: [] });
   });
 });

@@ -49,11 +49,9 @@ export class WorkflowsApi {
     );
   }
 
-  /** Log lines after the event `after` (the whole event), in order. */
-  logs(id: string, after?: number, limit?: number): Promise<WorkflowLogsResponse> {
-    return firstValueFrom(
-      this.http.get<WorkflowLogsResponse>(apiPaths.logs(id), { params: params({ after, limit }) }),
-    );
+  /** Log lines in order: after the event `after`, or the newest ones of the events before `before`. */
+  logs(id: string, page: { after?: number; before?: number; limit?: number } = {}): Promise<WorkflowLogsResponse> {
+    return firstValueFrom(this.http.get<WorkflowLogsResponse>(apiPaths.logs(id), { params: params(page) }));
   }
 }
 

@@ -1,5 +1,3 @@
-/** How the console currently receives a stream's events (CONTRACT §7). */
-export type ConnectionState = 'live' | 'reconnecting' | 'polling' | 'offline';
 
 /** Reconnection and fallback timing (CONTRACT §7), the same for every stream the console follows. */
 export const STREAM_TIMING = {
@@ -15,7 +13,6 @@ export const STREAM_TIMING = {
   pollMs: 3_000,
   /** How often the stream is tried again while polling. */
   backgroundRetryMs: 30_000,
-  maxLogLines: 200,
 } as const;
 
 /** `nominalMs` ±20 %; `random` is `Math.random` or a fixed value in tests. */

@@ -7,9 +7,10 @@ import {
   type WorkflowListEventType,
   type WorkflowListResponse,
   type WorkflowState,
+  type ConnectionState,
 } from '@flowcast/shared-contract';
 import { type EventSourceFactory, type EventSourceLike, type StreamMessage } from './event-source';
-import { jittered, retryDelay, STREAM_TIMING, StallTimer, type ConnectionState } from './reconnection';
+import { jittered, retryDelay, STREAM_TIMING, StallTimer } from './reconnection';
 
 /** `GET /api/workflows/stream` (the contract has no route constant for it yet). */
 export const WORKFLOW_LIST_STREAM_PATH = `${apiPaths.workflows}/stream`;

@@ -21,6 +21,7 @@ export class WorkflowStreamService {
       workflowId,
       createEventSource: this.createEventSource,
       fetchDetail: (id) => this.api.get(id),
+      fetchEarlierLogs: (before, limit) => this.api.logs(workflowId, { before, limit }),
     });
     destroyRef.onDestroy(() => stream.close());
     stream.start();

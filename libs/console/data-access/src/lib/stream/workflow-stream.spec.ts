@@ -254,7 +254,7 @@ describe('WorkflowStream', () => {
       expect(stream.logs()).toHaveLength(1);
     });
 
-    it('keeps the newest 200 log lines, counting each line of a log:batch', () => {
+    it('holds the newest 100,000 log lines, counting each line of a log:batch', () => {
       const { stream, latest } = setup();
       stream.start();
       sendSnapshot(
@@ -262,20 +262,25 @@ describe('WorkflowStream', () => {
         { ...SEED, lastEventId: 50 },
         Array.from({ length: 50 }, (_, n) => logLine(`snapshot ${n}`)),
       );
-      const lines = Array.from({ length: 180 }, (_, n) => ({
-        level: 'info' as const,
-        message: `batch ${n}`,
-        timestamp: now(),
-      }));
-      send(latest(), [stored(51, 'log:batch', { lines }), stored(52, 'log:created', logLine('last'))]);
+      const batch = (id: number) =>
+        stored(id, 'log:batch', {
+          lines: Array.from({ length: 500 }, (_, n) => ({
+            level: 'info' as const,
+            message: `batch ${id}.${n}`,
+            timestamp: now(),
+          })),
+        });
+      // 50 + 201 × 500 = 100,550 lines: the snapshot's 50 and the first batch's 500 are gone.
+      send(
+        latest(),
+        Array.from({ length: 201 }, (_, n) => batch(51 + n)),
+      );
 
       const logs = stream.logs();
-      expect(logs).toHaveLength(200);
-      // 50 + 180 + 1 = 231 lines: the oldest 31 are gone.
-      expect(logs[0]).toMatchObject({ key: 'snapshot:50:31', message: 'snapshot 31' });
-      expect(logs[19]).toMatchObject({ key: '51:0', message: 'batch 0' });
-      expect(logs[198]).toMatchObject({ key: '51:179' });
-      expect(logs[199]).toMatchObject({ key: '52:0', message: 'last' });
+      expect(logs).toHaveLength(100_000);
+      expect(logs[0]).toMatchObject({ key: '52:0', message: 'batch 52.0' });
+      expect(logs[99_999]).toMatchObject({ key: '251:499', message: 'batch 251.499' });
+      expect(stream.log.atStart()).toBe(false);
     });
 
     it('honours a smaller maxLogLines', () => {
@@ -534,7 +539,7 @@ describe('WorkflowStream', () => {
       await jest.advanceTimersByTimeAsync(3_000);
 
       expect(stream.view()?.status).toBe('completed');
-      expect(stream.connection()).toBe('offline');
+      expect(stream.connection()).toBe('ended');
       expect(stream.finished()).toBe(true);
       const count = sources.length;
       await jest.advanceTimersByTimeAsync(120_000);
@@ -583,7 +588,7 @@ describe('WorkflowStream', () => {
       expect(stream.finished()).toBe(false);
 
       latest().fail(); // the close after SSE_CLOSE_GRACE_MS
-      expect(stream.connection()).toBe('offline');
+      expect(stream.connection()).toBe('ended');
       expect(stream.finished()).toBe(true);
       expect(sources[0].closed).toBe(true);
       await jest.advanceTimersByTimeAsync(600_000);
@@ -613,7 +618,7 @@ describe('WorkflowStream', () => {
 
       latest().fail(EVENT_SOURCE_STATE.closed);
       expect(stream.finished()).toBe(true);
-      expect(stream.connection()).toBe('offline');
+      expect(stream.connection()).toBe('ended');
       await jest.advanceTimersByTimeAsync(600_000);
       expect(sources).toHaveLength(2);
     });

@@ -13,19 +13,11 @@ import {
   type StreamEvent,
   type WorkflowDetail,
   type WorkflowEventType,
+  type ConnectionState,
 } from '@flowcast/shared-contract';
 import { type EventSourceFactory, type EventSourceLike, type StreamMessage } from './event-source';
-import { jittered, retryDelay, STREAM_TIMING, StallTimer, type ConnectionState } from './reconnection';
-
-/** One log line as the console shows it. */
-export interface LogEntry {
-  /** `<eventId>:<index in its log:batch>` for a streamed line, `snapshot:<snapshotId>:<n>` for a snapshot's. */
-  key: string;
-  level: LogLevel;
-  message: string;
-  timestamp: string;
-  agentName?: string;
-}
+import { jittered, retryDelay, STREAM_TIMING, StallTimer } from './reconnection';
+import { type EarlierLogsFetcher, type LogEntry, WorkflowLog } from './workflow-log';
 
 export type StreamNoticeKind = 'completed' | 'failed' | 'cancelled' | 'budget-warning';
 
@@ -43,8 +35,11 @@ export interface WorkflowStreamOptions {
   fetchDetail: (id: string) => Promise<WorkflowDetail>;
   /** The server's `SSE_HEARTBEAT_MS`. */
   heartbeatMs?: number;
+  /** `GET /api/workflows/:id/logs?before=`, to read the log further back than the stream's snapshot. */
+  fetchEarlierLogs?: EarlierLogsFetcher;
   /** For the backoff's jitter; fixed in tests. */
   random?: () => number;
+  /** How many of the newest log lines are held (LOG_CAPACITY). */
   maxLogLines?: number;
 }
 
@@ -97,14 +92,15 @@ interface Connection {
  */
 export class WorkflowStream {
   private readonly viewState = signal<WorkflowDetail | null>(null);
-  private readonly logState = signal<LogEntry[]>([]);
   private readonly connectionState = signal<ConnectionState>('offline');
   private readonly finishedState = signal(false);
   private readonly noticeSubject = new Subject<StreamNotice>();
 
   readonly view: Signal<WorkflowDetail | null> = this.viewState.asReadonly();
-  /** The newest log lines, oldest first. */
-  readonly logs: Signal<LogEntry[]> = this.logState.asReadonly();
+  /** The workflow's newest log lines (up to LOG_CAPACITY), and reading further back. */
+  readonly log: WorkflowLog;
+  /** The held log lines, oldest first. */
+  readonly logs: Signal<readonly LogEntry[]>;
   readonly connection: Signal<ConnectionState> = this.connectionState.asReadonly();
   /** The workflow has finished and the client has stopped for good. */
   readonly finished: Signal<boolean> = this.finishedState.asReadonly();
@@ -114,7 +110,6 @@ export class WorkflowStream {
   private readonly createEventSource: EventSourceFactory | null;
   private readonly fetchDetail: (id: string) => Promise<WorkflowDetail>;
   private readonly random: () => number;
-  private readonly maxLogLines: number;
 
   private current: Connection | null = null;
   /** The state as the stream built it; what is shown unless a poll is newer. */
@@ -142,7 +137,8 @@ export class WorkflowStream {
     this.fetchDetail = options.fetchDetail;
     this.stallTimer = new StallTimer(options.heartbeatMs ?? STREAM_TIMING.heartbeatMs);
     this.random = options.random ?? Math.random;
-    this.maxLogLines = options.maxLogLines ?? STREAM_TIMING.maxLogLines;
+    this.log = new WorkflowLog(options.fetchEarlierLogs ?? null, options.maxLogLines);
+    this.logs = this.log.lines;
   }
 
   start(): void {
@@ -290,7 +286,7 @@ export class WorkflowStream {
     this.stopPolling();
     this.clearRetry();
     this.closeSource();
-    this.connectionState.set('offline');
+    this.connectionState.set('ended');
     this.finishedState.set(true);
   }
 
@@ -372,7 +368,7 @@ export class WorkflowStream {
     if (!Number.isNaN(sentAt)) this.clockSkewMs = Date.now() - sentAt;
     this.streamView = view;
     this.lastAppliedId = id;
-    this.logState.set(lines.slice(-this.maxLogLines));
+    this.log.replaceWithSnapshot(lines, id);
     this.show(view);
   }
 
@@ -391,7 +387,7 @@ export class WorkflowStream {
     this.streamView = view;
     this.lastAppliedId = id;
     const lines = logEntriesOf(event, id);
-    if (lines.length > 0) this.logState.update((logs) => [...logs, ...lines].slice(-this.maxLogLines));
+    this.log.append(lines);
     this.show(view);
     if (this.isLive(connection, event)) this.notify(view, event);
   }

@@ -1,5 +1,6 @@
 import { TestBed, type ComponentFixture } from '@angular/core/testing';
-import { ConnectionIndicatorComponent, type ConnectionState } from './connection-indicator.component';
+import type { ConnectionState } from '@flowcast/shared-contract';
+import { ConnectionIndicatorComponent } from './connection-indicator.component';
 
 describe('ConnectionIndicatorComponent', () => {
   let fixture: ComponentFixture<ConnectionIndicatorComponent>;
@@ -19,7 +20,7 @@ describe('ConnectionIndicatorComponent', () => {
     element = fixture.nativeElement;
   });
 
-  it.each<ConnectionState>(['live', 'reconnecting', 'polling', 'offline'])(
+  it.each<ConnectionState>(['live', 'reconnecting', 'polling', 'offline', 'ended'])(
     'shows exactly the word "%s"',
     async (state) => {
       await show(state);
@@ -33,8 +34,8 @@ describe('ConnectionIndicatorComponent', () => {
     expect(element.querySelector('.dot')?.getAttribute('aria-hidden')).toBe('true');
   });
 
-  it('offers no reconnect button while live', async () => {
-    await show('live');
+  it.each<ConnectionState>(['live', 'ended'])('offers no reconnect button once %s', async (state) => {
+    await show(state);
     expect(reconnectButton()).toBeNull();
   });
 

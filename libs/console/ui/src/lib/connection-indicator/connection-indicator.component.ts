@@ -1,12 +1,12 @@
 import { ChangeDetectionStrategy, Component, input, output } from '@angular/core';
 import { MatButton } from '@angular/material/button';
+import type { ConnectionState } from '@flowcast/shared-contract';
 
-/** How the console currently receives a workflow's events (CONTRACT §7). */
-export type ConnectionState = 'live' | 'reconnecting' | 'polling' | 'offline';
 
 /**
- * The stream connection's state as a word and a coloured dot, with the `connection-state` test hook; when not
- * live, a "Reconnect now" button (`reconnect-button`) that asks the parent to reconnect at once.
+ * The stream connection's state as a word and a coloured dot, with the `connection-state` test hook; while
+ * the connection is down, a "Reconnect now" button (`reconnect-button`) that asks the parent to reconnect at
+ * once. A stream that `ended` (its workflow finished) has nothing to reconnect to, so no button.
  */
 @Component({
   selector: 'fc-connection-indicator',
@@ -16,7 +16,7 @@ export type ConnectionState = 'live' | 'reconnecting' | 'polling' | 'offline';
       <span class="dot" aria-hidden="true"></span>
       <span data-testid="connection-state">{{ state() }}</span>
     </span>
-    @if (state() !== 'live') {
+    @if (state() !== 'live' && state() !== 'ended') {
       <button type="button" matButton="outlined" data-testid="reconnect-button" (click)="reconnect.emit()">
         Reconnect now
       </button>
@@ -40,6 +40,9 @@ export type ConnectionState = 'live' | 'reconnecting' | 'polling' | 'offline';
     }
     :host([data-state='offline']) {
       --fc-connection-color: #c62828;
+    }
+    :host([data-state='ended']) {
+      --fc-connection-color: #5f6368;
     }
     .state {
       display: inline-flex;

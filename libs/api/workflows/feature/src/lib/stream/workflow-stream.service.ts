@@ -9,6 +9,7 @@ import {
   LogCreatedPayload,
   parseEventId,
   parseTypeFilter,
+  SNAPSHOT_LOG_LINES,
   snapshotEvents,
   StreamResetPayload,
   TypeFilter,
@@ -38,8 +39,6 @@ type StreamPlan =
   /** The server is shutting down: a retry hint and a normal close. */
   | { kind: 'closing' };
 
-/** Log lines the snapshot carries (CONTRACT §4). */
-const SNAPSHOT_LOG_LINES = 50;
 /** Events read from the store per replay page. */
 const REPLAY_PAGE = 250;
 
