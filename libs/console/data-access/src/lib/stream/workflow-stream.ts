@@ -9,7 +9,6 @@ import {
   seedWorkflow,
   type BudgetPayload,
   type LogCreatedPayload,
-  type LogLevel,
   type StreamEvent,
   type WorkflowDetail,
   type WorkflowEventType,
