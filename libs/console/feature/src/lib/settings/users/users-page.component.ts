@@ -134,8 +134,9 @@ import { ConfirmActionComponent } from '../confirm-action.component';
   `,
   styleUrl: '../settings-tables.css',
   styles: `
+    /* Narrow enough for the table to fit a phone's width. */
     .role {
-      width: 140px;
+      width: 120px;
     }
     .notice {
       color: var(--mat-sys-on-surface-variant);
