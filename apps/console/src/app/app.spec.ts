@@ -24,6 +24,7 @@ describe('App shell', () => {
     await fixture.whenStable();
     expect(element.querySelector('[data-testid="current-user"]')?.textContent).toContain('ada · admin');
     expect(element.textContent).toContain('New workflow');
+    expect(element.textContent).toContain('Settings');
     TestBed.inject(HttpTestingController).verify();
   });
 });

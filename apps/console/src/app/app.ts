@@ -21,6 +21,7 @@ import { AuthService } from '@flowcast/console-data-access';
             >Workflows</a
           >
           <a mat-button routerLink="/workflows/new" routerLinkActive="active">New workflow</a>
+          <a mat-button routerLink="/settings" routerLinkActive="active">Settings</a>
         </nav>
         <span class="spacer"></span>
         <span class="user" data-testid="current-user">{{ user.username }} · {{ user.role }}</span>

@@ -1,5 +1,6 @@
 import { IsIn, IsOptional, IsString, Length, Matches, MaxLength, MinLength } from 'class-validator';
 import {
+  AUTH_LIMITS,
   USER_ROLES,
   type CreateTokenRequest,
   type CreateUserRequest,
@@ -9,20 +10,20 @@ import {
 
 export class CreateTokenDto implements CreateTokenRequest {
   @IsString()
-  @Length(1, 100)
+  @Length(AUTH_LIMITS.tokenName.min, AUTH_LIMITS.tokenName.max)
   readonly name!: string;
 }
 
 export class CreateUserDto implements CreateUserRequest {
   @IsString()
-  @Matches(/^[A-Za-z0-9._-]{1,64}$/, {
+  @Matches(AUTH_LIMITS.username, {
     message: 'username must be 1–64 letters, digits, dots, dashes or underscores',
   })
   readonly username!: string;
 
   @IsString()
-  @MinLength(8)
-  @MaxLength(200)
+  @MinLength(AUTH_LIMITS.password.min)
+  @MaxLength(AUTH_LIMITS.password.max)
   readonly password!: string;
 
   @IsIn(USER_ROLES)
@@ -36,7 +37,7 @@ export class UpdateUserDto implements UpdateUserRequest {
 
   @IsOptional()
   @IsString()
-  @MinLength(8)
-  @MaxLength(200)
+  @MinLength(AUTH_LIMITS.password.min)
+  @MaxLength(AUTH_LIMITS.password.max)
   readonly password?: string;
 }

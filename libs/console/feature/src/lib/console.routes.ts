@@ -1,5 +1,5 @@
 import { Routes } from '@angular/router';
-import { signedInGuard } from './auth.guard';
+import { adminGuard, signedInGuard } from './auth.guard';
 
 export const consoleRoutes: Routes = [
   {
@@ -26,6 +26,25 @@ export const consoleRoutes: Routes = [
           import('./workflow-detail/workflow-detail-page.component').then(
             (m) => m.WorkflowDetailPageComponent,
           ),
+      },
+    ],
+  },
+  {
+    path: 'settings',
+    canActivate: [signedInGuard],
+    loadComponent: () => import('./settings/settings-page.component').then((m) => m.SettingsPageComponent),
+    children: [
+      { path: '', pathMatch: 'full', redirectTo: 'tokens' },
+      {
+        path: 'tokens',
+        loadComponent: () =>
+          import('./settings/tokens/tokens-page.component').then((m) => m.TokensPageComponent),
+      },
+      {
+        path: 'users',
+        canActivate: [adminGuard('/settings/tokens')],
+        loadComponent: () =>
+          import('./settings/users/users-page.component').then((m) => m.UsersPageComponent),
       },
     ],
   },

@@ -37,6 +37,17 @@ export interface ApiTokenListResponse {
   items: ApiTokenView[];
 }
 
+/**
+ * Input limits of the auth endpoints: the API's DTOs validate with them and the console's forms check the
+ * same before sending.
+ */
+export const AUTH_LIMITS = {
+  tokenName: { min: 1, max: 100 },
+  /** 1–64 letters, digits, dots, dashes or underscores. */
+  username: /^[A-Za-z0-9._-]{1,64}$/,
+  password: { min: 8, max: 200 },
+} as const;
+
 export interface CreateUserRequest {
   username: string;
   password: string;
