@@ -13,6 +13,7 @@ import {
 import { MatButtonModule } from '@angular/material/button';
 import { MatSnackBar, MatSnackBarModule } from '@angular/material/snack-bar';
 import { Router, RouterLink } from '@angular/router';
+import { apiPaths } from '@flowcast/shared-contract';
 import { type WorkflowStream, WorkflowStreamService, WorkflowsApi } from '@flowcast/console-data-access';
 import {
   AgentTimelineComponent,
@@ -86,6 +87,9 @@ export class WorkflowDetailPageComponent {
     const view = this.stream()?.view();
     return view ? formatDuration(elapsedMs(view.startedAt, view.completedAt, this.now)) : '—';
   });
+
+  /** The whole log as a plain-text file (the view holds the newest lines only). */
+  protected readonly downloadUrl = computed(() => apiPaths.logsDownload(this.id()));
 
   constructor() {
     // One stream per workflow shown: closed when the page is left (DestroyRef) or shows another workflow

@@ -1,9 +1,10 @@
 import { TestBed, type ComponentFixture } from '@angular/core/testing';
 import type { LogLevel } from '@flowcast/shared-contract';
-import { LogViewComponent, type LogViewLine } from './log-view.component';
+import { LOG_WINDOW_ROWS, LogViewComponent, type LogViewLine } from './log-view.component';
 
 const LINE_HEIGHT = 20;
 const VIEWPORT_HEIGHT = 200;
+// The rows' height is LOG_ROW_PX; the spacer follows it.
 
 function line(n: number, level: LogLevel = 'info', message = `line ${n}`): LogViewLine {
   return {
@@ -23,14 +24,62 @@ describe('LogViewComponent', () => {
   let fixture: ComponentFixture<LogViewComponent>;
   let element: HTMLElement;
   let scroller: HTMLElement;
+  const restore: (() => void)[] = [];
+
+  /**
+   * jsdom does no layout: the viewport is 200 px high and its content as high as the spacer the virtual
+   * list sets (20 px a line held).
+   */
+  function layOut(): void {
+    const viewportOnly = (name: 'clientHeight' | 'scrollHeight', value: (el: HTMLElement) => number) => {
+      const original = Object.getOwnPropertyDescriptor(HTMLElement.prototype, name);
+      Object.defineProperty(HTMLElement.prototype, name, {
+        configurable: true,
+        get(this: HTMLElement) {
+          return this.tagName === 'CDK-VIRTUAL-SCROLL-VIEWPORT'
+            ? value(this)
+            : (original?.get?.call(this) ?? 0);
+        },
+      });
+      restore.push(() => original && Object.defineProperty(HTMLElement.prototype, name, original));
+    };
+    viewportOnly('clientHeight', () => VIEWPORT_HEIGHT);
+    // Nor scrollTo: scroll as a browser does, within the content, and report it.
+    const originalScrollTo = HTMLElement.prototype.scrollTo;
+    HTMLElement.prototype.scrollTo = function (this: HTMLElement, options?: ScrollToOptions | number) {
+      const top = typeof options === 'object' ? options.top : undefined;
+      if (top === undefined) return;
+      const clamped = Math.max(0, Math.min(top, this.scrollHeight - this.clientHeight));
+      if (clamped === this.scrollTop) return;
+      this.scrollTop = clamped;
+      setTimeout(() => this.dispatchEvent(new Event('scroll')));
+    } as typeof HTMLElement.prototype.scrollTo;
+    restore.push(() => (HTMLElement.prototype.scrollTo = originalScrollTo));
+    viewportOnly('scrollHeight', (el) =>
+      parseFloat(el.querySelector<HTMLElement>('.cdk-virtual-scroll-spacer')?.style.height || '0'),
+    );
+  }
+
+  /** Lets the virtual list measure, render and settle (it works on animation frames). */
+  async function settle(): Promise<void> {
+    for (let n = 0; n < 4; n++) {
+      await fixture.whenStable();
+      await new Promise((resolve) => requestAnimationFrame(resolve));
+    }
+    await fixture.whenStable();
+  }
 
   async function show(next: LogViewLine[]): Promise<void> {
     fixture.componentRef.setInput('lines', next);
-    await fixture.whenStable();
+    await settle();
   }
 
   function shownLines(): HTMLElement[] {
     return Array.from(element.querySelectorAll('[data-testid="log-line"]'));
+  }
+
+  function shownMessages(): (string | null | undefined)[] {
+    return shownLines().map((el) => el.querySelector('.message')?.textContent);
   }
 
   function jumpButton(): HTMLButtonElement | null {
@@ -41,7 +90,7 @@ describe('LogViewComponent', () => {
   async function userScrollsTo(scrollTop: number): Promise<void> {
     scroller.scrollTop = scrollTop;
     scroller.dispatchEvent(new Event('scroll'));
-    await fixture.whenStable();
+    await settle();
   }
 
   async function chooseFilter(filter: string): Promise<void> {
@@ -49,7 +98,14 @@ describe('LogViewComponent', () => {
       `mat-button-toggle[data-filter="${filter}"] button`,
     );
     button?.click();
-    await fixture.whenStable();
+    await settle();
+  }
+
+  async function typeFilter(text: string): Promise<void> {
+    const input = element.querySelector<HTMLInputElement>('[data-testid="log-filter"]') as HTMLInputElement;
+    input.value = text;
+    input.dispatchEvent(new Event('input'));
+    await settle();
   }
 
   function bottom(): number {
@@ -57,16 +113,15 @@ describe('LogViewComponent', () => {
   }
 
   beforeEach(async () => {
+    layOut();
     fixture = TestBed.createComponent(LogViewComponent);
     element = fixture.nativeElement;
     await show([]);
     scroller = element.querySelector('[role="log"]') as HTMLElement;
-    // jsdom does no layout: give the list a height that grows with its lines, in a 200 px viewport.
-    Object.defineProperty(scroller, 'scrollHeight', {
-      configurable: true,
-      get: () => scroller.querySelectorAll('[data-testid="log-line"]').length * LINE_HEIGHT,
-    });
-    Object.defineProperty(scroller, 'clientHeight', { configurable: true, get: () => VIEWPORT_HEIGHT });
+  });
+
+  afterEach(() => {
+    while (restore.length > 0) restore.pop()?.();
   });
 
   describe('lines', () => {
@@ -107,6 +162,116 @@ describe('LogViewComponent', () => {
     it('says so when there are no lines', () => {
       expect(shownLines()).toHaveLength(0);
       expect(element.textContent).toContain('No log lines.');
+    });
+
+    it('puts only a window of 200 lines in the page, the newest while following, of 100,000 held', async () => {
+      await show(lines(1, 100_000));
+      expect(shownLines()).toHaveLength(LOG_WINDOW_ROWS);
+      expect(shownMessages()[0]).toBe('line 99801');
+      expect(shownMessages()[199]).toBe('line 100000');
+      expect(scroller.scrollTop).toBe(100_000 * LINE_HEIGHT - VIEWPORT_HEIGHT);
+      expect(element.querySelector('[data-testid="log-count"]')?.textContent?.trim()).toBe(
+        '100000 of 100000 lines',
+      );
+    });
+
+    it('moves the window with the reader', async () => {
+      await show(lines(1, 10_000));
+      await userScrollsTo(5_000 * LINE_HEIGHT);
+      const shown = shownMessages();
+      expect(shown).toHaveLength(LOG_WINDOW_ROWS);
+      // The 11 rows in view (200 px / 20 px + 1), with the rest of the window on both sides.
+      expect(shown).toContain('line 5001');
+      expect(shown).toContain('line 5011');
+      expect(shown[0]).toBe('line 4907');
+    });
+  });
+
+  describe('text filter', () => {
+    it('shows the lines whose message or agent contains the text, ignoring case', async () => {
+      await show([
+        line(1, 'info', 'Compiling app'),
+        line(2, 'info', 'tests passed'),
+        { ...line(3, 'info', 'started'), agentName: 'reviewer' },
+      ]);
+      await typeFilter('COMPIL');
+      expect(shownMessages()).toEqual(['Compiling app']);
+      expect(element.querySelector('[data-testid="log-count"]')?.textContent?.trim()).toBe('1 of 3 lines');
+      await typeFilter('review');
+      expect(shownMessages()).toEqual(['started']);
+      await typeFilter('nothing like it');
+      expect(shownLines()).toHaveLength(0);
+      expect(element.textContent).toContain('No line matches the filters.');
+      await typeFilter('');
+      expect(shownLines()).toHaveLength(3);
+    });
+
+    it('combines with the level filter, over a large log', async () => {
+      const many = Array.from({ length: 100_000 }, (_, n) =>
+        line(n + 1, n % 10 === 0 ? 'error' : 'info', `step ${n + 1}`),
+      );
+      await show(many);
+      await chooseFilter('error');
+      await typeFilter('step 9999');
+      // Errors are steps 1, 11, 21, …: of those, "step 9999…" matches 99991.
+      expect(shownMessages()).toEqual(['step 99991']);
+    });
+  });
+
+  describe('reading further back', () => {
+    it('asks for earlier lines near the top, unless it shows the start or is full', async () => {
+      const wanted = jest.fn();
+      fixture.componentInstance.earlierWanted.subscribe(wanted);
+      fixture.componentRef.setInput('atStart', false);
+      await show(lines(1, 1_000));
+      await userScrollsTo(10 * LINE_HEIGHT);
+      expect(wanted).toHaveBeenCalledTimes(1);
+      expect(element.querySelector('[data-testid="log-earlier"]')?.textContent).toContain(
+        'Earlier lines load',
+      );
+
+      fixture.componentRef.setInput('full', true);
+      await userScrollsTo(5 * LINE_HEIGHT);
+      expect(wanted).toHaveBeenCalledTimes(1);
+      expect(element.querySelector('[data-testid="log-earlier"]')?.textContent).toContain(
+        'the download has every line',
+      );
+
+      fixture.componentRef.setInput('full', false);
+      fixture.componentRef.setInput('atStart', true);
+      await userScrollsTo(0);
+      expect(wanted).toHaveBeenCalledTimes(1);
+    });
+
+    it('keeps the reader on the lines they read when earlier lines are put in front', async () => {
+      fixture.componentRef.setInput('atStart', false);
+      await show(lines(1_001, 2_000));
+      await userScrollsTo(20 * LINE_HEIGHT);
+      expect(shownMessages()).toContain('line 1021');
+      await show(lines(1, 2_000));
+      // 1,000 lines more above: the same lines are at the top of the view, far from the top of the log.
+      expect(scroller.scrollTop).toBe(1_020 * LINE_HEIGHT);
+      expect(shownMessages()).toContain('line 1021');
+      expect(jumpButton()).not.toBeNull();
+    });
+
+    it('says while earlier lines are loading', async () => {
+      fixture.componentRef.setInput('loadingEarlier', true);
+      await settle();
+      expect(element.querySelector('[data-testid="log-earlier"]')?.textContent).toContain(
+        'Loading earlier lines',
+      );
+    });
+  });
+
+  describe('download', () => {
+    it('offers the whole log as a file when given where it is', async () => {
+      expect(element.querySelector('[data-testid="log-download"]')).toBeNull();
+      fixture.componentRef.setInput('downloadUrl', '/api/workflows/wf_1/logs/download');
+      await settle();
+      const link = element.querySelector<HTMLAnchorElement>('[data-testid="log-download"]');
+      expect(link?.getAttribute('href')).toBe('/api/workflows/wf_1/logs/download');
+      expect(link?.hasAttribute('download')).toBe(true);
     });
   });
 
@@ -154,9 +319,9 @@ describe('LogViewComponent', () => {
   describe('following the newest line', () => {
     it('scrolls to the bottom when new lines arrive', async () => {
       await show(lines(1, 30));
-      expect(scroller.scrollTop).toBe(30 * LINE_HEIGHT);
+      expect(scroller.scrollTop).toBe(30 * LINE_HEIGHT - VIEWPORT_HEIGHT);
       await show(lines(1, 40));
-      expect(scroller.scrollTop).toBe(40 * LINE_HEIGHT);
+      expect(scroller.scrollTop).toBe(40 * LINE_HEIGHT - VIEWPORT_HEIGHT);
       expect(jumpButton()).toBeNull();
     });
 
@@ -165,7 +330,7 @@ describe('LogViewComponent', () => {
       await userScrollsTo(bottom() - 40);
       expect(jumpButton()).toBeNull();
       await show(lines(1, 31));
-      expect(scroller.scrollTop).toBe(31 * LINE_HEIGHT);
+      expect(scroller.scrollTop).toBe(31 * LINE_HEIGHT - VIEWPORT_HEIGHT);
     });
 
     it('pauses when the user scrolls up, and offers a jump to the latest line', async () => {
@@ -183,7 +348,7 @@ describe('LogViewComponent', () => {
       await userScrollsTo(bottom());
       expect(jumpButton()).toBeNull();
       await show(lines(1, 50));
-      expect(scroller.scrollTop).toBe(50 * LINE_HEIGHT);
+      expect(scroller.scrollTop).toBe(50 * LINE_HEIGHT - VIEWPORT_HEIGHT);
     });
 
     it('jumps to the latest line and follows again when "Jump to latest" is pressed', async () => {
@@ -191,11 +356,11 @@ describe('LogViewComponent', () => {
       await userScrollsTo(0);
       await show(lines(1, 40));
       jumpButton()?.click();
-      await fixture.whenStable();
-      expect(scroller.scrollTop).toBe(40 * LINE_HEIGHT);
+      await settle();
+      expect(scroller.scrollTop).toBe(40 * LINE_HEIGHT - VIEWPORT_HEIGHT);
       expect(jumpButton()).toBeNull();
       await show(lines(1, 45));
-      expect(scroller.scrollTop).toBe(45 * LINE_HEIGHT);
+      expect(scroller.scrollTop).toBe(45 * LINE_HEIGHT - VIEWPORT_HEIGHT);
     });
   });
 });
