@@ -8,3 +8,4 @@ export * from './lib/auth';
 export * from './lib/templates';
 export * from './lib/money';
 export * from './lib/list-stream';
+export * from './lib/run-history';
