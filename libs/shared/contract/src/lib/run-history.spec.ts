@@ -6,7 +6,9 @@ import { appendRunHistory, EMPTY_RUN_HISTORY, runHistory, type RunHistory } from
 const WORKFLOW_ID = 'wf_AbCdEfGhIjKlMnOp';
 const T0 = Date.UTC(2026, 10, 28, 9, 0, 0);
 
-type Draft = { [K in StoredEventType]: { type: K; payload: WorkflowEventMap[K]; atMs: number } }[StoredEventType];
+type Draft = {
+  [K in StoredEventType]: { type: K; payload: WorkflowEventMap[K]; atMs: number };
+}[StoredEventType];
 
 /** Stored events with ids 1, 2, 3, … and their times `atMs` after T0. */
 function store(drafts: Draft[]): StoredEvent[] {
@@ -41,7 +43,12 @@ function agentRun(
         cost: run.cost,
         error: run.fails,
       })
-    : draft('agent:completed', end, { agentName: name, stepNumber: step, duration: run.duration, cost: run.cost });
+    : draft('agent:completed', end, {
+        agentName: name,
+        stepNumber: step,
+        duration: run.duration,
+        cost: run.cost,
+      });
   return [
     draft('workflow:running', from, {
       currentAgent: name,
@@ -86,7 +93,9 @@ describe('runHistory', () => {
   it('has one bar per agent per iteration, times in ms since the start', () => {
     const history = runHistory(RETRIED);
     expect(history.startedAt).toBe(new Date(T0).toISOString());
-    expect(history.bars.map((bar) => [bar.agentName, bar.iteration, bar.status, bar.startMs, bar.endMs])).toEqual([
+    expect(
+      history.bars.map((bar) => [bar.agentName, bar.iteration, bar.status, bar.startMs, bar.endMs]),
+    ).toEqual([
       ['dev', 1, 'completed', 100, 1_100],
       ['review', 1, 'failed', 1_200, 1_700],
       ['dev', 2, 'completed', 1_800, 2_800],
@@ -142,11 +151,19 @@ describe('runHistory', () => {
   it('ends a cancelled run with the stopped agent failed and the final total', () => {
     const events = store([
       started,
-      ...agentRun('dev', 1, 100, { duration: 300, cost: 0.3, totalBefore: 0, iteration: 1, fails: 'cancelled' }),
+      ...agentRun('dev', 1, 100, {
+        duration: 300,
+        cost: 0.3,
+        totalBefore: 0,
+        iteration: 1,
+        fails: 'cancelled',
+      }),
       draft('workflow:cancelled', 450, { duration: 450, totalCost: 0.3, iterations: 1 }),
     ]);
     const history = runHistory(events);
-    expect(history.bars.map((bar) => [bar.status, bar.error, bar.endMs])).toEqual([['failed', 'cancelled', 400]]);
+    expect(history.bars.map((bar) => [bar.status, bar.error, bar.endMs])).toEqual([
+      ['failed', 'cancelled', 400],
+    ]);
     expect(history.costPoints.at(-1)).toEqual({ atMs: 450, cost: 0.3 });
     expect(history.endMs).toBe(450);
   });

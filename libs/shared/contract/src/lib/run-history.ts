@@ -79,7 +79,9 @@ function applyEvent(history: RunHistory, event: StreamEvent): RunHistory {
     case 'workflow:running': {
       const { iterations, totalCost } = event.data;
       const withIteration = iterations === undefined ? history : { ...history, iteration: iterations };
-      return totalCost === undefined ? withIteration : withCost(withIteration, totalCost, msOf(history, event));
+      return totalCost === undefined
+        ? withIteration
+        : withCost(withIteration, totalCost, msOf(history, event));
     }
     case 'agent:started': {
       const bar: AgentBar = {

@@ -5,6 +5,7 @@ import {
   apiPaths,
   type WorkflowDefinition,
   type WorkflowDetail,
+  type WorkflowEventsResponse,
   type WorkflowListResponse,
   type WorkflowLogsResponse,
 } from '@flowcast/shared-contract';
@@ -53,6 +54,13 @@ export class WorkflowsApi {
   logs(id: string, after?: number, limit?: number): Promise<WorkflowLogsResponse> {
     return firstValueFrom(
       this.http.get<WorkflowLogsResponse>(apiPaths.logs(id), { params: params({ after, limit }) }),
+    );
+  }
+
+  /** Stored events after the event `after`, in id order (at most `limit`, 1000 at most). */
+  events(id: string, after?: number, limit?: number): Promise<WorkflowEventsResponse> {
+    return firstValueFrom(
+      this.http.get<WorkflowEventsResponse>(apiPaths.events(id), { params: params({ after, limit }) }),
     );
   }
 }

@@ -29,6 +29,9 @@ export interface LogEntry {
 
 export type StreamNoticeKind = 'completed' | 'failed' | 'cancelled' | 'budget-warning';
 
+/** A stored event the stream has applied after its snapshot (or replayed on a resume): it carries its id. */
+export type AppliedEvent = StreamEvent & { id: number };
+
 /** Something worth a toast; only for events that happen while the page is open. */
 export interface StreamNotice {
   kind: StreamNoticeKind;
@@ -101,6 +104,7 @@ export class WorkflowStream {
   private readonly connectionState = signal<ConnectionState>('offline');
   private readonly finishedState = signal(false);
   private readonly noticeSubject = new Subject<StreamNotice>();
+  private readonly appliedSubject = new Subject<AppliedEvent>();
 
   readonly view: Signal<WorkflowDetail | null> = this.viewState.asReadonly();
   /** The newest log lines, oldest first. */
@@ -109,6 +113,11 @@ export class WorkflowStream {
   /** The workflow has finished and the client has stopped for good. */
   readonly finished: Signal<boolean> = this.finishedState.asReadonly();
   readonly notices$: Observable<StreamNotice> = this.noticeSubject.asObservable();
+  /**
+   * Each event applied after a snapshot, in id order (not the snapshot's: it holds only the current state).
+   * For views that need the whole history, which they load up to the snapshot's `lastEventId` themselves.
+   */
+  readonly applied$: Observable<AppliedEvent> = this.appliedSubject.asObservable();
 
   private readonly workflowId: string;
   private readonly createEventSource: EventSourceFactory | null;
@@ -174,6 +183,7 @@ export class WorkflowStream {
     this.closeSource();
     this.connectionState.set('offline');
     this.noticeSubject.complete();
+    this.appliedSubject.complete();
   }
 
   // ------------------------------------------------------------------------------------------------------
@@ -393,6 +403,7 @@ export class WorkflowStream {
     const lines = logEntriesOf(event, id);
     if (lines.length > 0) this.logState.update((logs) => [...logs, ...lines].slice(-this.maxLogLines));
     this.show(view);
+    this.appliedSubject.next({ ...event, id });
     if (this.isLive(connection, event)) this.notify(view, event);
   }
 
