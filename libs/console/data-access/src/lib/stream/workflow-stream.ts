@@ -119,7 +119,7 @@ export class WorkflowStream {
    */
   readonly applied$: Observable<AppliedEvent> = this.appliedSubject.asObservable();
 
-  private readonly workflowId: string;
+  readonly workflowId: string;
   private readonly createEventSource: EventSourceFactory | null;
   private readonly fetchDetail: (id: string) => Promise<WorkflowDetail>;
   private readonly random: () => number;

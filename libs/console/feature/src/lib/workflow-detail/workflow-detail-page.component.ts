@@ -24,6 +24,7 @@ import {
   tickingNow,
   TotalCostComponent,
 } from '@flowcast/console-ui';
+import { RunChartsComponent } from './run-charts.component';
 
 @Component({
   selector: 'fc-workflow-detail-page',
@@ -35,6 +36,7 @@ import {
     ConnectionIndicatorComponent,
     BudgetBarComponent,
     TotalCostComponent,
+    RunChartsComponent,
     AgentTimelineComponent,
     LogViewComponent,
   ],
