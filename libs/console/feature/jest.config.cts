@@ -12,7 +12,8 @@ module.exports = {
       },
     ],
   },
-  transformIgnorePatterns: ['node_modules/(?!.*\\.mjs$)'],
+  // The run charts of @flowcast/console-ui import d3 v7, which is ESM only (d3-* and internmap).
+  transformIgnorePatterns: ['node_modules/(?!.*\\.mjs$|d3-|internmap)'],
   snapshotSerializers: [
     'jest-preset-angular/build/serializers/no-ng-attributes',
     'jest-preset-angular/build/serializers/ng-snapshot',

@@ -12,7 +12,9 @@ module.exports = {
       },
     ],
   },
-  transformIgnorePatterns: ['node_modules/(?!.*\\.mjs$)'],
+  // d3 v7 modules are ESM only: d3-scale and d3-shape, and what they import (d3-array, d3-format,
+  // d3-interpolate, d3-color, d3-time, d3-time-format, d3-path, internmap) are transformed too.
+  transformIgnorePatterns: ['node_modules/(?!.*\\.mjs$|d3-|internmap)'],
   snapshotSerializers: [
     'jest-preset-angular/build/serializers/no-ng-attributes',
     'jest-preset-angular/build/serializers/ng-snapshot',

@@ -12,3 +12,4 @@ export * from './lib/stream/workflow-stream.service';
 export * from './lib/stream/workflow-list-stream';
 export * from './lib/stream/workflow-list-stream.service';
 export * from './lib/testing/fake-event-source';
+export * from './lib/history/run-history-loader';

@@ -1,4 +1,6 @@
 export { AgentTimelineComponent } from './lib/agent-timeline/agent-timeline.component';
+export { AgentTimelineChartComponent } from './lib/run-charts/agent-timeline-chart.component';
+export { CostChartComponent } from './lib/run-charts/cost-chart.component';
 export { BudgetBarComponent } from './lib/budget-bar/budget-bar.component';
 export {
   ConnectionIndicatorComponent,

@@ -9,3 +9,4 @@ export * from './lib/templates';
 export * from './lib/money';
 export * from './lib/list-stream';
 export * from './lib/connection';
+export * from './lib/run-history';

@@ -64,6 +64,9 @@ export interface WorkflowCancelledPayload {
   iterations: number;
 }
 
+/** `budget:warning` is sent once, when the total cost reaches this share of the budget (in percent). */
+export const BUDGET_WARNING_PERCENT = 80;
+
 export interface BudgetPayload {
   currentCost: number;
   budgetLimit: number;

@@ -1,6 +1,7 @@
 import type { EventLog } from '@flowcast/api-workflows-data-access';
 import {
   type AgentDefinition,
+  BUDGET_WARNING_PERCENT,
   fromMicros,
   type LogLevel,
   type NewEvent,
@@ -24,7 +25,6 @@ export interface WorkflowRunOptions {
   logBatchThreshold: number;
 }
 
-const BUDGET_WARNING_PERCENT = 80;
 /**
  * A runner is paused while this many of its log lines, or this many characters of them, wait to be stored
  * (a flood faster than the store, or a store that is away), and resumed at half of both: what a run holds in

@@ -86,4 +86,10 @@ describe('WorkflowsApi', () => {
     backend.expectOne(`/api/workflows/${ID}/logs?before=40&limit=1000`).flush({ items: [] });
     await expect(logs).resolves.toEqual({ items: [] });
   });
+
+  it('reads stored events after an event id', async () => {
+    const events = api.events(ID, 40, 1000);
+    backend.expectOne(`/api/workflows/${ID}/events?after=40&limit=1000`).flush({ items: [] });
+    await expect(events).resolves.toEqual({ items: [] });
+  });
 });

@@ -5,6 +5,7 @@ import {
   apiPaths,
   type WorkflowDefinition,
   type WorkflowDetail,
+  type WorkflowEventsResponse,
   type WorkflowListResponse,
   type WorkflowLogsResponse,
 } from '@flowcast/shared-contract';
@@ -52,6 +53,13 @@ export class WorkflowsApi {
   /** Log lines in order: after the event `after`, or the newest ones of the events before `before`. */
   logs(id: string, page: { after?: number; before?: number; limit?: number } = {}): Promise<WorkflowLogsResponse> {
     return firstValueFrom(this.http.get<WorkflowLogsResponse>(apiPaths.logs(id), { params: params(page) }));
+  }
+
+  /** Stored events after the event `after`, in id order (at most `limit`, 1000 at most). */
+  events(id: string, after?: number, limit?: number): Promise<WorkflowEventsResponse> {
+    return firstValueFrom(
+      this.http.get<WorkflowEventsResponse>(apiPaths.events(id), { params: params({ after, limit }) }),
+    );
   }
 }
 

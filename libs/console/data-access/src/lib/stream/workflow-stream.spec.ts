@@ -283,6 +283,22 @@ describe('WorkflowStream', () => {
       expect(stream.log.atStart()).toBe(false);
     });
 
+    it('publishes each applied event with its id on applied$, neither the snapshot nor a dropped repeat', () => {
+      const { stream, latest } = setup();
+      const applied: { id: number; type: string }[] = [];
+      stream.applied$.subscribe(({ id, type }) => applied.push({ id, type }));
+      stream.start();
+      const events = run();
+      sendSnapshot(latest(), foldWorkflow(SEED, events.slice(0, 3)), [logLine('in the snapshot')]);
+      send(latest(), [events[2], ...events.slice(3, 5)]);
+      latest().fail();
+      jest.advanceTimersByTime(1_000);
+      // The resume replays 5 again, then goes on.
+      send(latest(), events.slice(4, 7));
+
+      expect(applied).toEqual(events.slice(3, 7).map(({ id, type }) => ({ id, type })));
+    });
+
     it('honours a smaller maxLogLines', () => {
       const { stream, latest } = live({ maxLogLines: 2 });
       send(latest(), [
@@ -720,11 +736,13 @@ describe('WorkflowStream', () => {
   });
 
   describe('close()', () => {
-    it('closes the EventSource, clears every timer and completes the notices', async () => {
+    it('closes the EventSource, clears every timer and completes the notices and applied$', async () => {
       const { stream, sources, fetchDetail, latest } = live();
       fetchDetail.mockResolvedValue(SEED);
       let completed = false;
+      let appliedCompleted = false;
       stream.notices$.subscribe({ complete: () => (completed = true) });
+      stream.applied$.subscribe({ complete: () => (appliedCompleted = true) });
       latest().fail();
       for (const delay of [1_000, 2_000, 4_000, 8_000, 16_000]) {
         await jest.advanceTimersByTimeAsync(delay);
@@ -738,6 +756,7 @@ describe('WorkflowStream', () => {
       expect(sources.every((source) => source.closed)).toBe(true);
       expect(stream.connection()).toBe('offline');
       expect(completed).toBe(true);
+      expect(appliedCompleted).toBe(true);
     });
 
     it('stops a live connection and its stall detector', () => {

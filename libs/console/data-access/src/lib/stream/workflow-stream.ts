@@ -20,6 +20,9 @@ import { type EarlierLogsFetcher, type LogEntry, WorkflowLog } from './workflow-
 
 export type StreamNoticeKind = 'completed' | 'failed' | 'cancelled' | 'budget-warning';
 
+/** A stored event the stream has applied after its snapshot (or replayed on a resume): it carries its id. */
+export type AppliedEvent = StreamEvent & { id: number };
+
 /** Something worth a toast; only for events that happen while the page is open. */
 export interface StreamNotice {
   kind: StreamNoticeKind;
@@ -94,6 +97,7 @@ export class WorkflowStream {
   private readonly connectionState = signal<ConnectionState>('offline');
   private readonly finishedState = signal(false);
   private readonly noticeSubject = new Subject<StreamNotice>();
+  private readonly appliedSubject = new Subject<AppliedEvent>();
 
   readonly view: Signal<WorkflowDetail | null> = this.viewState.asReadonly();
   /** The workflow's newest log lines (up to LOG_CAPACITY), and reading further back. */
@@ -104,8 +108,13 @@ export class WorkflowStream {
   /** The workflow has finished and the client has stopped for good. */
   readonly finished: Signal<boolean> = this.finishedState.asReadonly();
   readonly notices$: Observable<StreamNotice> = this.noticeSubject.asObservable();
+  /**
+   * Each event applied after a snapshot, in id order (not the snapshot's: it holds only the current state).
+   * For views that need the whole history, which they load up to the snapshot's `lastEventId` themselves.
+   */
+  readonly applied$: Observable<AppliedEvent> = this.appliedSubject.asObservable();
 
-  private readonly workflowId: string;
+  readonly workflowId: string;
   private readonly createEventSource: EventSourceFactory | null;
   private readonly fetchDetail: (id: string) => Promise<WorkflowDetail>;
   private readonly random: () => number;
@@ -169,6 +178,7 @@ export class WorkflowStream {
     this.closeSource();
     this.connectionState.set('offline');
     this.noticeSubject.complete();
+    this.appliedSubject.complete();
   }
 
   // ------------------------------------------------------------------------------------------------------
@@ -388,6 +398,7 @@ export class WorkflowStream {
     const lines = logEntriesOf(event, id);
     this.log.append(lines);
     this.show(view);
+    this.appliedSubject.next({ ...event, id });
     if (this.isLive(connection, event)) this.notify(view, event);
   }
 

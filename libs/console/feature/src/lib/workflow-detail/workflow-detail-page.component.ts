@@ -25,6 +25,7 @@ import {
   tickingNow,
   TotalCostComponent,
 } from '@flowcast/console-ui';
+import { RunChartsComponent } from './run-charts.component';
 
 @Component({
   selector: 'fc-workflow-detail-page',
@@ -36,6 +37,7 @@ import {
     ConnectionIndicatorComponent,
     BudgetBarComponent,
     TotalCostComponent,
+    RunChartsComponent,
     AgentTimelineComponent,
     LogViewComponent,
   ],

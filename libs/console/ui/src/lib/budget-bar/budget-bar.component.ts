@@ -1,8 +1,6 @@
 import { ChangeDetectionStrategy, Component, LOCALE_ID, computed, inject, input } from '@angular/core';
+import { BUDGET_WARNING_PERCENT } from '@flowcast/shared-contract';
 import { formatUsd } from '../format/money';
-
-/** From this share of the budget on the bar turns to the warning colour (as `budget:warning` does). */
-const WARNING_PERCENT = 80;
 
 /**
  * How much of the budget a workflow has used. `aria-valuenow` is the real rounded percentage, which may pass
@@ -82,7 +80,7 @@ export class BudgetBarComponent {
   });
 
   protected readonly fillWidth = computed(() => Math.min(this.valueNow(), 100));
-  protected readonly warning = computed(() => (this.percentUsed() ?? 0) >= WARNING_PERCENT);
+  protected readonly warning = computed(() => (this.percentUsed() ?? 0) >= BUDGET_WARNING_PERCENT);
   protected readonly over = computed(() => (this.percentUsed() ?? 0) > 100);
 
   protected readonly label = computed(() => {
