@@ -130,7 +130,8 @@ test.describe('the console', () => {
     await page.goto(`${server.url}/workflows/${created.id}`);
     await expect(page.getByTestId('workflow-status')).toHaveText('completed');
     await expect(page.getByTestId('total-cost')).toHaveText('$0.25');
-    await expect(page.getByTestId('connection-state')).toHaveText('offline');
+    await expect(page.getByTestId('connection-state')).toHaveText('ended');
+    await expect(page.getByTestId('reconnect-button')).toHaveCount(0);
     // Watch for a while: a client that kept reconnecting would open stream after stream.
     await page.waitForTimeout(5_000);
     expect(streamRequests.length).toBeLessThanOrEqual(1);
