@@ -32,6 +32,8 @@ test.describe('the console', () => {
     await expect(page.getByTestId('log-line').first()).toBeVisible();
 
     await expect(page.getByTestId('workflow-status')).toHaveText('completed', { timeout: 60_000 });
+    // The server closes the stream after the final event (SSE_CLOSE_GRACE_MS): the indicator says so.
+    await expect(page.getByTestId('connection-state')).toHaveText('ended');
     // Once it has ended, the elapsed time stands still.
     const ranFor = (await elapsed.textContent()) ?? '';
     await page.waitForTimeout(1_500);
