@@ -1,4 +1,4 @@
-import { signal, type Signal } from '@angular/core';
+import { computed, signal, type Signal } from '@angular/core';
 import {
   SNAPSHOT_LOG_LINES,
   type LogLevel,
@@ -30,13 +30,14 @@ export type EarlierLogsFetcher = (before: number, limit: number) => Promise<Work
  * to it; a snapshot replaces it (its lines carry no ids), after which the lines up to the snapshot are read
  * again from the REST API with their ids, and further back a page at a time as the reader scrolls up.
  *
- * Built for 100,000 lines arriving by the thousand: lines are kept in one array changed in place, and the
- * `lines` signal hands out that same array on every change (never equal to its last value), so an append
- * costs the new lines, not a copy of the log.
+ * Built for 100,000 lines arriving by the thousand: lines are kept in one array changed in place, and
+ * `lines` copies it only when read after a change (once a frame at most, as the page renders), not on every
+ * event; what it hands out never changes afterwards.
  */
 export class WorkflowLog {
   private readonly held: LogEntry[] = [];
-  private readonly linesState = signal<readonly LogEntry[]>(this.held, { equal: () => false });
+  /** Bumped on every change of `held`. */
+  private readonly revision = signal(0);
   private readonly loadingState = signal(false);
   private readonly startState = signal(false);
   /** The snapshot whose lines have no ids yet: they are replaced by the first page read back. */
@@ -45,7 +46,10 @@ export class WorkflowLog {
   private generation = 0;
 
   /** The held lines, oldest first (the same array, changed in place). */
-  readonly lines: Signal<readonly LogEntry[]> = this.linesState.asReadonly();
+  readonly lines: Signal<readonly LogEntry[]> = computed(() => {
+    this.revision();
+    return this.held.slice();
+  });
   /** A page of earlier lines is on its way. */
   readonly loadingEarlier: Signal<boolean> = this.loadingState.asReadonly();
   /** The held lines begin with the workflow's first line. */
@@ -66,7 +70,7 @@ export class WorkflowLog {
     const complete = lines.length < SNAPSHOT_LOG_LINES;
     this.snapshotId = complete ? null : snapshotId;
     this.startState.set(complete);
-    this.linesState.set(this.held);
+    this.changed();
     void this.loadEarlier();
   }
 
@@ -78,7 +82,11 @@ export class WorkflowLog {
       this.held.splice(0, excess);
       this.startState.set(false);
     }
-    this.linesState.set(this.held);
+    this.changed();
+  }
+
+  private changed(): void {
+    this.revision.update((n) => n + 1);
   }
 
   /** There is more to read further back, and room to hold it. */
@@ -112,7 +120,7 @@ export class WorkflowLog {
       const room = this.capacity - this.held.length;
       this.held.unshift(...earlier.slice(Math.max(0, earlier.length - room)));
       if (earlier.length === 0) this.startState.set(true);
-      this.linesState.set(this.held);
+      this.changed();
     } catch {
       // Left as it was: the reader can scroll up again (the snapshot's lines stay shown meanwhile).
     } finally {

@@ -78,6 +78,7 @@ function formatTime(timestamp: string): string {
   host: { '[style.--fc-log-row.px]': 'rowPx' },
 })
 export class LogViewComponent {
+  /** A new array whenever the lines change (never changed in place). */
   readonly lines = input.required<readonly LogViewLine[]>();
   /** Earlier lines are being read. */
   readonly loadingEarlier = input(false);
@@ -101,14 +102,14 @@ export class LogViewComponent {
   private readonly viewport = viewChild.required(CdkVirtualScrollViewport);
 
   /**
-   * The lines that pass both filters, as a new array on every change (the virtual list diffs by array);
-   * lines are shown as they are, with their time formatted in the row.
+   * The lines that pass both filters (the lines themselves when nothing is filtered: a new array comes in
+   * on every change, which is what the virtual list diffs by).
    */
   protected readonly visibleLines = computed<readonly LogViewLine[]>(() => {
     const lines = this.lines();
     const minRank = FILTER_RANK[this.filter()];
     const text = this.query().trim().toLowerCase();
-    if (minRank === 0 && text === '') return lines.slice();
+    if (minRank === 0 && text === '') return lines;
     return lines.filter(
       (line) =>
         LEVEL_RANK[line.level] >= minRank &&
