@@ -8,3 +8,4 @@ export * from './lib/workflows.repository';
 export * from './lib/cluster/cluster-feed';
 export * from './lib/published-batch';
 export * from './lib/list/workflow-list-feed';
+export * from './lib/retention/retention.service';

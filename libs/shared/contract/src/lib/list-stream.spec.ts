@@ -53,6 +53,14 @@ describe('applyListEvent', () => {
     expect(applyListEvent([b, a], { type: 'workflow:updated', data: { ...other, ts } })).toEqual([b, a]);
   });
 
+  it('takes a deleted workflow out, and ignores one the list does not hold', () => {
+    expect(applyListEvent([b, a], { type: 'workflow:deleted', data: { id: a.id, ts } })).toEqual([b]);
+    expect(applyListEvent([b, a], { type: 'workflow:deleted', data: { id: 'wf_elsewhere', ts } })).toEqual([
+      b,
+      a,
+    ]);
+  });
+
   it('leaves the list as it is on stream:reset (the workflow:list that follows replaces it)', () => {
     const reset: WorkflowListEvent = {
       type: 'stream:reset',

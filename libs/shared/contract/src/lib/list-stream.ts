@@ -17,8 +17,14 @@ export interface WorkflowListEventMap {
    * iterations) at most once per workflow per second; the last change of a workflow is always sent.
    */
   'workflow:updated': WorkflowState;
+  /** A workflow was deleted (by its owner or an admin, or by retention): it leaves the list. */
+  'workflow:deleted': WorkflowDeletedPayload;
   /** The cursor could not be resumed (another process issued it, or it is older than what is kept). */
   'stream:reset': ListStreamResetPayload;
+}
+
+export interface WorkflowDeletedPayload {
+  id: string;
 }
 
 export interface ListStreamResetPayload {
@@ -34,6 +40,7 @@ export const WORKFLOW_LIST_EVENT_TYPES: readonly WorkflowListEventType[] = [
   'workflow:list',
   'workflow:created',
   'workflow:updated',
+  'workflow:deleted',
   'stream:reset',
 ];
 
@@ -48,7 +55,8 @@ export const LIVE_LIST_LIMIT = 200;
 /**
  * The list a page shows, after one list stream event: a `workflow:list` replaces it, a `workflow:created`
  * puts the workflow first, a `workflow:updated` replaces the workflow where it is (a workflow the list does
- * not hold is left out: it is older than the page). Newest first, as `GET /api/workflows` orders them.
+ * not hold is left out: it is older than the page), a `workflow:deleted` takes it out. Newest first, as
+ * `GET /api/workflows` orders them.
  */
 export function applyListEvent(items: readonly WorkflowState[], event: WorkflowListEvent): WorkflowState[] {
   switch (event.type) {
@@ -62,6 +70,8 @@ export function applyListEvent(items: readonly WorkflowState[], event: WorkflowL
       const updated = withoutTs(event.data);
       return items.map((item) => (item.id === updated.id ? updated : item));
     }
+    case 'workflow:deleted':
+      return items.filter((item) => item.id !== event.data.id);
     default:
       return [...items];
   }

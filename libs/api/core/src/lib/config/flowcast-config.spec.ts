@@ -20,6 +20,7 @@ describe('loadConfig', () => {
       auth: { adminPassword: undefined, sessionSecret: undefined, cookieSecure: 'auto', corsOrigins: [] },
       metrics: { token: undefined },
       cluster: null,
+      retentionDays: null,
     });
   });
 
@@ -52,7 +53,9 @@ describe('loadConfig', () => {
       DEMO: 'false',
       METRICS_TOKEN: 'scrape-me-0123456789',
       STORE_COMMIT_WINDOW_MS: '0',
+      EVENT_RETENTION_DAYS: '30',
     });
+    expect(config.retentionDays).toBe(30);
     expect(config.port).toBe(8080);
     expect(config.commitWindowMs).toBe(0);
     expect(config.store).toEqual({ kind: 'postgres', url: 'postgres://flowcast@db.internal:5432/flowcast' });
@@ -85,6 +88,8 @@ describe('loadConfig', () => {
     ['REDIS_URL', 'redis://cache:6379/queues', /REDIS_URL may only name a database number/],
     ['REDIS_URL', 'redis://127.0.0.1:6379', /REDIS_URL needs DATABASE_URL=postgres/],
     ['INSTANCE_ID', 'has spaces', /INSTANCE_ID must be 1 to 64/],
+    ['EVENT_RETENTION_DAYS', '0', /EVENT_RETENTION_DAYS must be between 1 and 36500/],
+    ['EVENT_RETENTION_DAYS', 'a week', /EVENT_RETENTION_DAYS must be a whole number/],
   ])('refuses %s=%s with one line naming the variable', (name, value, message) => {
     let error: unknown;
     try {

@@ -37,6 +37,8 @@ export interface FlowcastConfig {
     logBatchThreshold: number;
   };
   shutdownTimeoutMs: number;
+  /** Finished workflows older than this many days are deleted in the background; null: kept for ever. */
+  retentionDays: number | null;
   auth: {
     /** From ADMIN_PASSWORD; when absent, a password is generated on first start and printed once. */
     adminPassword: string | undefined;
@@ -74,12 +76,21 @@ export const FLOWCAST_CONFIG = Symbol('FLOWCAST_CONFIG');
 
 export class ConfigError extends Error {}
 
+function wholeNumber(input: string, min: number, max: number): number {
+  if (!/^\d+$/.test(input.trim())) throw new Error(`must be a whole number, got "${input}"`);
+  const value = Number(input);
+  if (value < min || value > max) throw new Error(`must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
-  makeValidator<number>((input) => {
-    if (!/^\d+$/.test(input.trim())) throw new Error(`must be a whole number, got "${input}"`);
-    const value = Number(input);
-    if (value < min || value > max) throw new Error(`must be between ${min} and ${max}, got ${value}`);
-    return value;
+  makeValidator<number>((input) => wholeNumber(input, min, max));
+
+/** A whole number in [min, max], or empty (unset): kept as text so that "unset" survives envalid. */
+const optionalInt = (min: number, max: number) =>
+  makeValidator<string>((input) => {
+    if (input.trim() === '') return '';
+    return String(wholeNumber(input, min, max));
   });
 
 const storeUrl = makeValidator<string>((input) => {
@@ -189,6 +200,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Flowca
       CLAUDE_BIN: str({ default: 'claude' }),
       SHUTDOWN_TIMEOUT_MS: int(100, 60_000)({ default: 8_000 }),
       STORE_OUTAGE_LIMIT_MS: int(1_000, 86_400_000)({ default: 60_000 }),
+      EVENT_RETENTION_DAYS: optionalInt(1, 36_500)({ default: '' }),
       ADMIN_PASSWORD: str({ default: '' }),
       SESSION_SECRET: str({ default: '' }),
       SESSION_IDLE_MS: int(1_000)({ default: 7 * 24 * 3_600_000 }),
@@ -236,6 +248,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Flowca
       logBatchThreshold: env.LOG_BATCH_THRESHOLD,
     },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    retentionDays: env.EVENT_RETENTION_DAYS === '' ? null : Number(env.EVENT_RETENTION_DAYS),
     auth: {
       adminPassword: env.ADMIN_PASSWORD === '' ? undefined : env.ADMIN_PASSWORD,
       sessionSecret: env.SESSION_SECRET === '' ? undefined : env.SESSION_SECRET,

@@ -99,6 +99,16 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('workflows').addColumn('runner', 'text').execute();
     },
   },
+  '2026-12-05-004-workflow-retention': {
+    async up(db: Kysely<unknown>) {
+      // Retention looks for finished workflows by the time they last changed (EVENT_RETENTION_DAYS).
+      await db.schema
+        .createIndex('workflows_status_updated')
+        .on('workflows')
+        .columns(['status', 'updated_at'])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

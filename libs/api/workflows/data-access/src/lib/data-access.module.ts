@@ -4,6 +4,7 @@ import { ClusterFeed } from './cluster/cluster-feed';
 import { EventLog } from './event-log';
 import { EventsRepository } from './events.repository';
 import { WorkflowListFeed } from './list/workflow-list-feed';
+import { RetentionService } from './retention/retention.service';
 import { WorkflowHub } from './workflow-hub';
 import { WorkflowsRepository } from './workflows.repository';
 
@@ -25,6 +26,7 @@ import { WorkflowsRepository } from './workflows.repository';
     },
     WorkflowListFeed,
     EventLog,
+    RetentionService,
   ],
   exports: [WorkflowsRepository, EventsRepository, WorkflowHub, ClusterFeed, WorkflowListFeed, EventLog],
 })

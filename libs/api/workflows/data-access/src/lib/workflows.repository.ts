@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { StoreConnection } from '@flowcast/api-core';
 import {
+  isTerminalStatus,
   WORKFLOW_STATUSES,
   type WorkflowDefinition,
   type WorkflowDetail,
@@ -8,6 +9,9 @@ import {
   type WorkflowStatus,
   workflowSummary,
 } from '@flowcast/shared-contract';
+
+/** The statuses a workflow ends in: nothing more is appended to it. */
+const FINISHED_STATUSES: WorkflowStatus[] = WORKFLOW_STATUSES.filter((status) => isTerminalStatus(status));
 
 export interface WorkflowRecord {
   id: string;
@@ -204,6 +208,63 @@ export class WorkflowsRepository {
   /** Clears a queue mark (the run could not be queued after all). */
   async unmarkQueued(id: string): Promise<void> {
     await this.store.db.updateTable('workflows').set({ queued_at: null }).where('id', '=', id).execute();
+  }
+
+  /**
+   * Deletes a workflow that is not running, its events with it (a foreign-key cascade): one that has
+   * finished, or is pending with no start asked for. `busy` when it is running or about to (queued or
+   * claimed), `missing` when there is no such workflow. Conditional, so a start racing it cannot slip in.
+   */
+  async deleteIdle(
+    id: string,
+  ): Promise<{ outcome: 'deleted'; ownerId: string | null } | { outcome: 'busy' | 'missing' }> {
+    const deleted = await this.store.db
+      .deleteFrom('workflows')
+      .where('id', '=', id)
+      .where((eb) =>
+        eb.or([
+          eb('status', 'in', FINISHED_STATUSES),
+          eb.and([eb('status', '=', 'pending'), eb('queued_at', 'is', null), eb('runner', 'is', null)]),
+        ]),
+      )
+      .returning('owner_id')
+      .executeTakeFirst();
+    if (deleted) return { outcome: 'deleted', ownerId: deleted.owner_id };
+    const still = await this.store.db
+      .selectFrom('workflows')
+      .select('id')
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return { outcome: still ? 'busy' : 'missing' };
+  }
+
+  /**
+   * Finished workflows last changed before `before` (ISO time), oldest first, with how many events each
+   * holds: what retention removes.
+   */
+  async findFinishedBefore(before: string, limit: number): Promise<{ id: string; events: number }[]> {
+    const rows = await this.store.db
+      .selectFrom('workflows')
+      .select(['id', 'last_seq'])
+      .where('status', 'in', FINISHED_STATUSES)
+      .where('updated_at', '<', before)
+      .orderBy('updated_at')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({ id: row.id, events: Number(row.last_seq) }));
+  }
+
+  /** Deletes these workflows (and their events) where they have finished, in one transaction; returns those deleted. */
+  async deleteFinished(ids: readonly string[]): Promise<{ id: string; ownerId: string | null }[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.store.db
+      .deleteFrom('workflows')
+      .where('id', 'in', [...ids])
+      .where('status', 'in', FINISHED_STATUSES)
+      .returning(['id', 'owner_id'])
+      .execute();
+    return rows.map((row) => ({ id: row.id, ownerId: row.owner_id }));
   }
 
   async count(): Promise<number> {

@@ -1,4 +1,16 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
@@ -100,6 +112,13 @@ export class WorkflowsController {
     @Query() query: CreateWorkflowQueryDto,
   ): Promise<WorkflowDetail> {
     return this.workflows.rerun(id, principal, query.start ?? false);
+  }
+
+  /** Deletes a workflow that is not running, and its events (CONTRACT §3). */
+  @Delete(':id')
+  @HttpCode(204)
+  remove(@CurrentUser() principal: Principal, @Param('id', WorkflowIdPipe) id: string): Promise<void> {
+    return this.workflows.remove(id, principal);
   }
 
   @Get(':id/logs')

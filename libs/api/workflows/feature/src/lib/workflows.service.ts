@@ -112,6 +112,21 @@ export class WorkflowsService {
     return this.assertVisible(id, principal);
   }
 
+  /**
+   * Deletes a workflow and its events (its owner or an admin): 409 while it runs or is about to (cancel it
+   * first), 404 for one the caller cannot see. Its streams end and it leaves every list, on every instance.
+   */
+  async remove(id: string, principal: Principal): Promise<void> {
+    await this.assertVisible(id, principal);
+    const result = await this.workflows.deleteIdle(id);
+    if (result.outcome !== 'deleted') {
+      throw result.outcome === 'missing'
+        ? new WorkflowNotFoundError(id)
+        : new WorkflowStateError('workflow is running or about to start; cancel it first, then delete it');
+    }
+    this.listFeed.deleted(result.ownerId, id);
+  }
+
   /** A member's own workflows; an admin's list holds every workflow. */
   async list(
     principal: Principal,

@@ -5,6 +5,7 @@ import { ClusterBus } from '@flowcast/api-core';
 import {
   isTerminalStatus,
   type WorkflowDetail,
+  type WorkflowDeletedPayload,
   type WorkflowListEventType,
   workflowSummary,
   type WorkflowState,
@@ -41,10 +42,13 @@ interface Tracked {
   timer: NodeJS.Timeout | undefined;
 }
 
+type ChangeType = Exclude<WorkflowListEventType, 'workflow:list' | 'stream:reset'>;
+
+/** A change as the cluster bus carries it: `state` is the summary, or `{ id }` for a deletion. */
 interface BusChange {
-  type: Exclude<WorkflowListEventType, 'workflow:list' | 'stream:reset'>;
+  type: ChangeType;
   ownerId: string | null;
-  state: WorkflowState;
+  state: WorkflowState | WorkflowDeletedPayload;
 }
 
 /**
@@ -66,6 +70,9 @@ export class WorkflowListFeed implements OnModuleDestroy {
   private readonly tracked = new Map<string, Tracked>();
   private readonly owners = new Map<string, string | null>();
   private readonly awaitingOwner = new Map<string, WorkflowDetail>();
+  private readonly deletedSubject = new Subject<string>();
+  /** Ids of workflows deleted here or on another instance: their open streams end. */
+  readonly deleted$: Observable<string> = this.deletedSubject.asObservable();
 
   constructor(
     @Inject(WorkflowsRepository) private readonly workflows: WorkflowsRepository,
@@ -156,7 +163,14 @@ export class WorkflowListFeed implements OnModuleDestroy {
     }, wait);
   }
 
+  /** A workflow was deleted (by this instance): it leaves the lists, and its streams end everywhere. */
+  deleted(ownerId: string | null, workflowId: string): void {
+    this.forget(workflowId);
+    this.send('workflow:deleted', ownerId, { id: workflowId });
+  }
+
   onModuleDestroy(): void {
+    this.deletedSubject.complete();
     for (const tracked of this.tracked.values()) clearTimeout(tracked.timer);
     this.tracked.clear();
     for (const subject of this.subjects.values()) subject.complete();
@@ -214,12 +228,13 @@ export class WorkflowListFeed implements OnModuleDestroy {
   }
 
   /** A change made here: numbered, published here, and sent to the other instances. */
-  private send(type: BusChange['type'], ownerId: string | null, state: WorkflowState): void {
+  private send(type: ChangeType, ownerId: string | null, state: BusChange['state']): void {
     this.emit(type, ownerId, state);
     this.bus?.publish(BUS_TOPIC, { type, ownerId, state } satisfies BusChange).catch(() => undefined);
   }
 
-  private emit(type: BusChange['type'], ownerId: string | null, state: WorkflowState): void {
+  private emit(type: ChangeType, ownerId: string | null, state: BusChange['state']): void {
+    if (type === 'workflow:deleted') this.deletedSubject.next(state.id);
     const seq = ++this.seqCounter;
     const data = JSON.stringify({ ...state, ts: new Date().toISOString() });
     const frame = eventFrame(type, data, this.idOf(seq));

@@ -6,7 +6,7 @@ import { registerWorkflowMetrics, type WorkflowMetricSources } from './workflow-
 function sources() {
   const counters: StreamCounters = {
     opened: 0,
-    closed: { client: 0, finished: 0, slow: 0, lifetime: 0, shutdown: 0, revoked: 0, error: 0 },
+    closed: { client: 0, finished: 0, slow: 0, lifetime: 0, shutdown: 0, revoked: 0, deleted: 0, error: 0 },
     eventsDelivered: 0,
     bytesWritten: 0,
     heartbeats: 0,

@@ -47,7 +47,7 @@ export function registerWorkflowMetrics(metrics: FlowcastMetrics, sources: Workf
   );
   metrics.labelledCounter(
     'flowcast_sse_streams_closed_total',
-    'SSE streams closed, by reason: client, finished, slow, lifetime, shutdown, revoked, error.',
+    'SSE streams closed, by reason: client, finished, slow, lifetime, shutdown, revoked, deleted, error.',
     'reason',
     () => sse.closed,
   );

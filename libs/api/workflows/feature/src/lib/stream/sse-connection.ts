@@ -19,7 +19,15 @@ export interface StreamSettings {
   maxHeldEvents: number;
 }
 
-export type CloseReason = 'client' | 'finished' | 'slow' | 'lifetime' | 'shutdown' | 'revoked' | 'error';
+export type CloseReason =
+  | 'client'
+  | 'finished'
+  | 'slow'
+  | 'lifetime'
+  | 'shutdown'
+  | 'revoked'
+  | 'deleted'
+  | 'error';
 
 export interface ConnectionEvents {
   onWrite(bytes: number, events: number): void;

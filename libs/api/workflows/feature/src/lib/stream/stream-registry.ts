@@ -4,6 +4,7 @@ import type { Subscription } from 'rxjs';
 import { AccessEvents, type AccessRevocation, type Principal } from '@flowcast/api-auth';
 import { FLOWCAST_CONFIG, type FlowcastConfig, RedisClients } from '@flowcast/api-core';
 import type { TypeFilter } from '@flowcast/shared-contract';
+import { WorkflowListFeed } from '@flowcast/api-workflows-data-access';
 import { ClusterStreamSlots } from './cluster-stream-slots';
 import { CloseReason, ConnectionEvents, SseConnection, StreamSettings } from './sse-connection';
 
@@ -41,7 +42,7 @@ export class StreamRegistry implements OnModuleDestroy {
   private closing = false;
   readonly counters: StreamCounters = {
     opened: 0,
-    closed: { client: 0, finished: 0, slow: 0, lifetime: 0, shutdown: 0, revoked: 0, error: 0 },
+    closed: { client: 0, finished: 0, slow: 0, lifetime: 0, shutdown: 0, revoked: 0, deleted: 0, error: 0 },
     eventsDelivered: 0,
     bytesWritten: 0,
     heartbeats: 0,
@@ -49,6 +50,7 @@ export class StreamRegistry implements OnModuleDestroy {
   };
 
   private readonly revocations: Subscription;
+  private readonly deletions: Subscription;
   private readonly clusterSlots: ClusterStreamSlots | null;
   /** Connections whose slot Redis counted (admitted while it answered): only these give one back. */
   private readonly clusterCounted = new WeakSet<SseConnection>();
@@ -63,6 +65,7 @@ export class StreamRegistry implements OnModuleDestroy {
   constructor(
     @Inject(FLOWCAST_CONFIG) private readonly config: FlowcastConfig,
     @Inject(AccessEvents) access: AccessEvents,
+    @Inject(WorkflowListFeed) listFeed: WorkflowListFeed,
     @Optional() @Inject(RedisClients) redis: RedisClients | null = null,
   ) {
     this.clusterSlots = redis
@@ -70,6 +73,8 @@ export class StreamRegistry implements OnModuleDestroy {
       : null;
     // Access taken away ends the streams it opened at once; the client reconnects and is checked again.
     this.revocations = access.revoked$.subscribe((revocation) => this.endRevoked(revocation));
+    // A deleted workflow's streams end (here or on another instance); a reconnect is then answered 404.
+    this.deletions = listFeed.deleted$.subscribe((workflowId) => this.endDeleted(workflowId));
     const stream = config.stream;
     this.settings = {
       heartbeatMs: stream.heartbeatMs,
@@ -153,6 +158,7 @@ export class StreamRegistry implements OnModuleDestroy {
 
   onModuleDestroy(): void {
     this.revocations.unsubscribe();
+    this.deletions.unsubscribe();
     this.stopTimer();
   }
 
@@ -170,6 +176,12 @@ export class StreamRegistry implements OnModuleDestroy {
           ? owner.userId === revocation.userId
           : owner.credentialId === revocation.credentialId;
       if (matches) connection.endEarly('revoked');
+    }
+  }
+
+  private endDeleted(workflowId: string): void {
+    for (const connection of [...this.connections]) {
+      if (connection.workflowId === workflowId) connection.endEarly('deleted');
     }
   }
 
