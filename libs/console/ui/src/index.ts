@@ -1,6 +1,7 @@
 export { AgentTimelineComponent } from './lib/agent-timeline/agent-timeline.component';
 export { AgentTimelineChartComponent } from './lib/run-charts/agent-timeline-chart.component';
 export { CostChartComponent } from './lib/run-charts/cost-chart.component';
+export { ConfirmActionComponent } from './lib/confirm-action/confirm-action.component';
 export { BudgetBarComponent } from './lib/budget-bar/budget-bar.component';
 export { ConnectionIndicatorComponent } from './lib/connection-indicator/connection-indicator.component';
 export { LogViewComponent, type LogLevelFilter, type LogViewLine } from './lib/log-view/log-view.component';

@@ -75,6 +75,14 @@ describe('WorkflowsApi', () => {
     await expect(cancelled).resolves.toEqual(DETAIL);
   });
 
+  it('deletes a workflow', async () => {
+    const removed = api.remove(ID);
+    backend
+      .expectOne({ method: 'DELETE', url: `/api/workflows/${ID}` })
+      .flush(null, { status: 204, statusText: 'No Content' });
+    await expect(removed).resolves.toBeUndefined();
+  });
+
   it('reads log lines after an event id', async () => {
     const logs = api.logs(ID, { after: 12, limit: 100 });
     backend.expectOne(`/api/workflows/${ID}/logs?after=12&limit=100`).flush({ items: [] });

@@ -43,6 +43,11 @@ export class WorkflowsApi {
     return firstValueFrom(this.http.post<WorkflowDetail>(apiPaths.cancel(id), null));
   }
 
+  /** Deletes a workflow that is not running, and its events. */
+  async remove(id: string): Promise<void> {
+    await firstValueFrom(this.http.delete<void>(apiPaths.workflow(id)));
+  }
+
   /** A new workflow from a finished one's definition, started at once. */
   rerun(id: string): Promise<WorkflowDetail> {
     return firstValueFrom(
@@ -51,7 +56,10 @@ export class WorkflowsApi {
   }
 
   /** Log lines in order: after the event `after`, or the newest ones of the events before `before`. */
-  logs(id: string, page: { after?: number; before?: number; limit?: number } = {}): Promise<WorkflowLogsResponse> {
+  logs(
+    id: string,
+    page: { after?: number; before?: number; limit?: number } = {},
+  ): Promise<WorkflowLogsResponse> {
     return firstValueFrom(this.http.get<WorkflowLogsResponse>(apiPaths.logs(id), { params: params(page) }));
   }
 

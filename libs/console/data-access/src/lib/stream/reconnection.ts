@@ -1,4 +1,3 @@
-
 /** Reconnection and fallback timing (CONTRACT §7), the same for every stream the console follows. */
 export const STREAM_TIMING = {
   heartbeatMs: 15_000,

@@ -13,11 +13,12 @@ import {
 import { MatButtonModule } from '@angular/material/button';
 import { MatSnackBar, MatSnackBarModule } from '@angular/material/snack-bar';
 import { Router, RouterLink } from '@angular/router';
-import { apiPaths } from '@flowcast/shared-contract';
+import { apiPaths, isTerminalStatus, type WorkflowDetail } from '@flowcast/shared-contract';
 import { type WorkflowStream, WorkflowStreamService, WorkflowsApi } from '@flowcast/console-data-access';
 import {
   AgentTimelineComponent,
   BudgetBarComponent,
+  ConfirmActionComponent,
   ConnectionIndicatorComponent,
   elapsedMs,
   formatDuration,
@@ -36,6 +37,7 @@ import { RunChartsComponent } from './run-charts.component';
     MatSnackBarModule,
     ConnectionIndicatorComponent,
     BudgetBarComponent,
+    ConfirmActionComponent,
     TotalCostComponent,
     RunChartsComponent,
     AgentTimelineComponent,
@@ -127,6 +129,20 @@ export class WorkflowDetailPageComponent {
       const created = await this.api.rerun(this.id());
       await this.router.navigate(['/workflows', created.id]);
     });
+  }
+
+  /** Deleted, its events with it; back to the list (which the list stream also tells). */
+  protected async remove(): Promise<void> {
+    await this.act(async () => {
+      await this.api.remove(this.id());
+      this.snackBar.open('Workflow deleted.', 'Dismiss', { duration: 6_000 });
+      await this.router.navigate(['/workflows']);
+    });
+  }
+
+  /** What the server lets go: a finished workflow, or a pending one not yet started (it answers 409 otherwise). */
+  protected deletable(view: WorkflowDetail): boolean {
+    return isTerminalStatus(view.status) || (view.status === 'pending' && view.startedAt === null);
   }
 
   protected reconnect(): void {

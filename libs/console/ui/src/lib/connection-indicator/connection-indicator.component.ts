@@ -2,7 +2,6 @@ import { ChangeDetectionStrategy, Component, input, output } from '@angular/core
 import { MatButton } from '@angular/material/button';
 import type { ConnectionState } from '@flowcast/shared-contract';
 
-
 /**
  * The stream connection's state as a word and a coloured dot, with the `connection-state` test hook; while
  * the connection is down, a "Reconnect now" button (`reconnect-button`) that asks the parent to reconnect at

@@ -6,7 +6,7 @@ import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
 import { apiErrorMessage, TokensApi } from '@flowcast/console-data-access';
 import { AUTH_LIMITS, type ApiTokenView, type CreateTokenResponse } from '@flowcast/shared-contract';
-import { ConfirmActionComponent } from '../confirm-action.component';
+import { ConfirmActionComponent } from '@flowcast/console-ui';
 import { NewTokenPanelComponent } from './new-token-panel.component';
 
 /** The signed-in user's personal API tokens: create one (its value shown once), list them, revoke one. */

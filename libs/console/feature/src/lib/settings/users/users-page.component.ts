@@ -6,7 +6,7 @@ import { MatInputModule } from '@angular/material/input';
 import { type MatSelect, type MatSelectChange, MatSelectModule } from '@angular/material/select';
 import { apiErrorMessage, AuthService, UsersApi } from '@flowcast/console-data-access';
 import { AUTH_LIMITS, USER_ROLES, type UserRole, type UserView } from '@flowcast/shared-contract';
-import { ConfirmActionComponent } from '../confirm-action.component';
+import { ConfirmActionComponent } from '@flowcast/console-ui';
 
 /** User administration (admins only): create a user, change a role, remove a user. */
 @Component({
