@@ -90,13 +90,6 @@ export class WorkflowDetailPageComponent {
     return view ? formatDuration(elapsedMs(view.startedAt, view.completedAt, this.now)) : '—';
   });
 
-  /**
-   * The log's lines, a new array on every change: the log hands out one array changed in place, and an
-   * input binding (compared with Object.is) would never pass the same array on again: the view would stop
-   * at its first line. The log view copies its visible lines anyway, so this costs a copy per render.
-   */
-  protected readonly logLines = computed(() => this.stream()?.logs().slice() ?? []);
-
   /** The whole log as a plain-text file (the view holds the newest lines only). */
   protected readonly downloadUrl = computed(() => apiPaths.logsDownload(this.id()));
 
