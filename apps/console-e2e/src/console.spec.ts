@@ -46,11 +46,11 @@ test.describe('the console', () => {
     const stored = await allLogMessages(server.api, id);
     await expect(page.getByTestId('log-line')).toHaveCount(Math.min(200, stored.length));
     await expect(page.getByTestId('log-line').last()).toContainText(stored[stored.length - 1]);
-    await screenshot(page, 'console-detail.png');
+    await screenshot(page, 'console-detail');
 
     await page.getByRole('link', { name: 'Workflows' }).first().click();
     await expect(page.getByTestId('workflow-row').first()).toContainText('completed');
-    await screenshot(page, 'console-list.png');
+    await screenshot(page, 'console-list');
   });
 
   test('rides through an API crash and restart without a reload, converging on the stored state', async ({

@@ -52,11 +52,18 @@ export async function deploy(env: Record<string, string> = {}): Promise<Deployme
   };
 }
 
-/** The README's screenshots come from the single-instance run only. */
-export const screenshot = (page: Page, name: string) =>
-  test.info().project.metadata['topology'] === 'cluster'
-    ? Promise.resolve()
-    : page.screenshot({ path: join(DOCS, name), fullPage: true });
+/**
+ * The README's screenshots, from the single-instance run only: `<name>.png` in the light colour scheme and
+ * `<name>-dark.png` in the dark one, of the same moment (the page follows the scheme with no reload).
+ */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  if (test.info().project.metadata['topology'] === 'cluster') return;
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.screenshot({ path: join(DOCS, `${name}.png`), fullPage: true });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.screenshot({ path: join(DOCS, `${name}-dark.png`), fullPage: true });
+  await page.emulateMedia({ colorScheme: null });
+}
 
 export async function signIn(page: Page, server: Deployment): Promise<void> {
   await page.goto(`${server.url}/workflows`);

@@ -27,4 +27,21 @@ describe('App shell', () => {
     expect(element.textContent).toContain('Settings');
     TestBed.inject(HttpTestingController).verify();
   });
+
+  it('skips to the content: the skip link moves the focus to main, with no navigation', async () => {
+    const fixture = TestBed.createComponent(App);
+    await fixture.whenStable();
+    const element = fixture.nativeElement as HTMLElement;
+    document.body.appendChild(element);
+    try {
+      const skip = element.querySelector<HTMLAnchorElement>('a.skip');
+      expect(skip?.textContent).toBe('Skip to content');
+      const click = new MouseEvent('click', { bubbles: true, cancelable: true });
+      skip?.dispatchEvent(click);
+      expect(click.defaultPrevented).toBe(true);
+      expect(document.activeElement).toBe(element.querySelector('main'));
+    } finally {
+      element.remove();
+    }
+  });
 });

@@ -35,40 +35,43 @@ const PAGE_SIZE = 20;
       @if (current.items.length === 0) {
         <p class="empty">No workflows yet.</p>
       } @else {
-        <table class="list">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Status</th>
-              <th scope="col">Progress</th>
-              <th scope="col">Cost</th>
-              <th scope="col">Created</th>
-            </tr>
-          </thead>
-          <tbody>
-            @for (workflow of current.items; track workflow.id) {
-              <tr data-testid="workflow-row">
-                <td>
-                  <a [routerLink]="['/workflows', workflow.id]">{{ workflow.name }}</a>
-                </td>
-                <td><fc-status-chip [status]="workflow.status" /></td>
-                <td>
-                  step {{ workflow.currentStep ?? 0 }} of {{ workflow.totalSteps }}
-                  @if (workflow.maxIterations > 1) {
-                    · iteration {{ workflow.iterations }} of {{ workflow.maxIterations }}
-                  }
-                </td>
-                <td>
-                  {{ workflow.totalCost | currency: 'USD' : 'symbol' : '1.2-4' }}
-                  @if (workflow.budgetLimit !== null) {
-                    <span class="muted">of {{ workflow.budgetLimit | currency: 'USD' }}</span>
-                  }
-                </td>
-                <td>{{ workflow.createdAt | date: 'medium' }}</td>
+        <!-- On a phone the table scrolls sideways in its own box; the page itself does not. -->
+        <div class="scroll">
+          <table class="list">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Status</th>
+                <th scope="col">Progress</th>
+                <th scope="col">Cost</th>
+                <th scope="col">Created</th>
               </tr>
-            }
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              @for (workflow of current.items; track workflow.id) {
+                <tr data-testid="workflow-row">
+                  <td>
+                    <a [routerLink]="['/workflows', workflow.id]">{{ workflow.name }}</a>
+                  </td>
+                  <td><fc-status-chip [status]="workflow.status" /></td>
+                  <td>
+                    step {{ workflow.currentStep ?? 0 }} of {{ workflow.totalSteps }}
+                    @if (workflow.maxIterations > 1) {
+                      · iteration {{ workflow.iterations }} of {{ workflow.maxIterations }}
+                    }
+                  </td>
+                  <td>
+                    {{ workflow.totalCost | currency: 'USD' : 'symbol' : '1.2-4' }}
+                    @if (workflow.budgetLimit !== null) {
+                      <span class="muted">of {{ workflow.budgetLimit | currency: 'USD' }}</span>
+                    }
+                  </td>
+                  <td>{{ workflow.createdAt | date: 'medium' }}</td>
+                </tr>
+              }
+            </tbody>
+          </table>
+        </div>
       }
       <nav class="pager">
         <button mat-button type="button" [disabled]="cursors().length === 0" (click)="previousPage()">
@@ -95,6 +98,9 @@ const PAGE_SIZE = 20;
     }
     .head h1 {
       flex: 1;
+    }
+    .scroll {
+      overflow-x: auto;
     }
     .list {
       width: 100%;

@@ -23,6 +23,8 @@ interface AgentRow {
   templateUrl: './agent-timeline.component.html',
   styleUrl: './agent-timeline.component.css',
   changeDetection: ChangeDetectionStrategy.OnPush,
+  // On a phone the table scrolls sideways in its own box, which a keyboard user scrolls once it has the focus.
+  host: { tabindex: '0', role: 'region', 'aria-label': 'Agents table' },
 })
 export class AgentTimelineComponent {
   readonly agents = input.required<AgentState[]>();

@@ -37,13 +37,13 @@ import { formatUsd } from '../format/money';
       border-radius: 999px;
       overflow: hidden;
       background: color-mix(in srgb, currentColor 12%, transparent);
-      --fc-budget-fill: var(--mat-sys-primary, #1565c0);
+      --fc-budget-fill: var(--mat-sys-primary);
     }
     .track.warning {
-      --fc-budget-fill: #c77700;
+      --fc-budget-fill: light-dark(#b26a00, #ffb74d);
     }
     .track.over {
-      --fc-budget-fill: #c62828;
+      --fc-budget-fill: var(--mat-sys-error);
     }
     .fill {
       height: 100%;

@@ -26,22 +26,20 @@ import type { ConnectionState } from '@flowcast/shared-contract';
       display: inline-flex;
       align-items: center;
       gap: 0.75rem;
-      --fc-connection-color: #5f6368;
+      /* The dot only repeats the word; system tokens, or light-dark() pairs where Material has no token. */
+      --fc-connection-color: var(--mat-sys-outline);
     }
     :host([data-state='live']) {
-      --fc-connection-color: #2e7d32;
+      --fc-connection-color: light-dark(#2e7d32, #81c784);
     }
     :host([data-state='reconnecting']) {
-      --fc-connection-color: #c77700;
+      --fc-connection-color: light-dark(#b26a00, #ffb74d);
     }
     :host([data-state='polling']) {
-      --fc-connection-color: #1565c0;
+      --fc-connection-color: var(--mat-sys-primary);
     }
     :host([data-state='offline']) {
-      --fc-connection-color: #c62828;
-    }
-    :host([data-state='ended']) {
-      --fc-connection-color: #5f6368;
+      --fc-connection-color: var(--mat-sys-error);
     }
     .state {
       display: inline-flex;

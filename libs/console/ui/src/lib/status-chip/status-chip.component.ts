@@ -22,20 +22,21 @@ export type ChipStatus = WorkflowStatus | AgentState['status'];
       line-height: 1.25rem;
       white-space: nowrap;
     }
+    /* Text colours with at least 4.5:1 on the tinted chip in both colour schemes. */
     :host([data-status='pending']) {
-      color: #5f6368;
+      color: var(--mat-sys-on-surface-variant);
     }
     :host([data-status='running']) {
-      color: #1565c0;
+      color: var(--mat-sys-primary);
     }
     :host([data-status='completed']) {
-      color: #2e7d32;
+      color: light-dark(#1b6b20, #8fd694);
     }
     :host([data-status='failed']) {
-      color: #c62828;
+      color: var(--mat-sys-error);
     }
     :host([data-status='cancelled']) {
-      color: #a05a00;
+      color: light-dark(#8a4b00, #ffb870);
     }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,

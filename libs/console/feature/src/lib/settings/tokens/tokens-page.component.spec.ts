@@ -114,6 +114,7 @@ describe('TokensPageComponent', () => {
     page.click('dismiss-token');
     await page.settle();
     expect(page.byTestId('new-token-value')).toHaveLength(0);
+    expect(document.activeElement).toBe(page.byTestId('token-name-input')[0]);
   });
 
   it('shows the server’s refusal of a new token', async () => {

@@ -1,5 +1,5 @@
 import { DatePipe } from '@angular/common';
-import { ChangeDetectionStrategy, Component, inject, signal, viewChild } from '@angular/core';
+import { ChangeDetectionStrategy, Component, ElementRef, inject, signal, viewChild } from '@angular/core';
 import { FormGroupDirective, NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { MatFormFieldModule } from '@angular/material/form-field';
@@ -28,12 +28,12 @@ import { NewTokenPanelComponent } from './new-token-panel.component';
       Revoking one also closes the streams it opened.
     </p>
     @if (created(); as token) {
-      <fc-new-token-panel [token]="token" (dismissed)="created.set(null)" />
+      <fc-new-token-panel [token]="token" (dismissed)="dismissCreated()" />
     }
     <form class="create" [formGroup]="form" (ngSubmit)="create()">
       <mat-form-field appearance="outline">
         <mat-label>Token name</mat-label>
-        <input matInput formControlName="name" data-testid="token-name-input" autocomplete="off" />
+        <input #nameInput matInput formControlName="name" data-testid="token-name-input" autocomplete="off" />
         <mat-hint>What it is for, e.g. “CI pipeline”</mat-hint>
         @if (form.controls.name.hasError('required')) {
           <mat-error>Give the token a name.</mat-error>
@@ -112,6 +112,7 @@ export class TokensPageComponent {
     name: ['', [Validators.required, Validators.maxLength(this.limits.max)]],
   });
   private readonly formDirective = viewChild.required(FormGroupDirective);
+  private readonly nameInput = viewChild.required<ElementRef<HTMLInputElement>>('nameInput');
 
   /** Null while loading. */
   protected readonly tokens = signal<ApiTokenView[] | null>(null);
@@ -155,6 +156,12 @@ export class TokensPageComponent {
     } finally {
       this.creating.set(false);
     }
+  }
+
+  /** Hides the new token's value; the focus, which was in its panel, goes to the name of a next token. */
+  protected dismissCreated(): void {
+    this.created.set(null);
+    this.nameInput().nativeElement.focus();
   }
 
   protected async revoke(token: ApiTokenView): Promise<void> {
