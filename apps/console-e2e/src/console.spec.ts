@@ -147,4 +147,40 @@ test.describe('the console', () => {
     const again = await server.api.get(page.url().split('/').pop() as string);
     expect(again).toMatchObject({ name: 'already done', status: 'completed', totalCost: 0.25 });
   });
+
+  test('deletes a finished workflow from its page after a confirmation; the live list lets it go', async ({
+    page,
+  }) => {
+    const server = await deployed();
+    const created = await server.api.create(
+      { name: 'to be deleted', agents: [simulatedAgent('quick', { durationMs: 100, cost: 0.25 })] },
+      true,
+    );
+    await server.api.waitForEnd(created.id);
+    await signIn(page, server);
+    await expect(page.getByTestId('workflow-row').filter({ hasText: 'to be deleted' })).toBeVisible();
+    await page.goto(`${server.url}/workflows/${created.id}`);
+    await expect(page.getByTestId('workflow-status')).toHaveText('completed');
+
+    // One press asks; only the confirmation deletes.
+    await page.getByTestId('delete-button').click();
+    expect((await server.api.request('GET', `/api/workflows/${created.id}`)).status).toBe(200);
+    await page.getByTestId('confirm-delete').click();
+    await expect(page).toHaveURL(/\/workflows$/);
+    await expect(page.getByText('Workflow deleted.')).toBeVisible();
+    await expect(page.getByTestId('workflow-row').filter({ hasText: 'to be deleted' })).toHaveCount(0);
+    expect((await server.api.request('GET', `/api/workflows/${created.id}`)).status).toBe(404);
+
+    // Deleted elsewhere (the API): an open list drops it live.
+    const other = await server.api.create(
+      { name: 'deleted elsewhere', agents: [simulatedAgent('quick', { durationMs: 100, cost: 0.25 })] },
+      true,
+    );
+    await server.api.waitForEnd(other.id);
+    const row = page.getByTestId('workflow-row').filter({ hasText: 'deleted elsewhere' });
+    await expect(row).toContainText('completed');
+    expect((await server.api.request('DELETE', `/api/workflows/${other.id}`)).status).toBe(204);
+    await expect(row).toHaveCount(0);
+    await expect(page.getByTestId('connection-state')).toHaveText('live');
+  });
 });
