@@ -11,7 +11,6 @@ import {
   Res,
   UseGuards,
 } from '@nestjs/common';
-import { AuthGuard } from '@nestjs/passport';
 import { ApiTags } from '@nestjs/swagger';
 import type { CookieOptions, Request, Response } from 'express';
 import {
@@ -34,6 +33,7 @@ import { CurrentUser } from './decorators';
 import { CreateTokenDto } from './dto';
 import { type Principal, toUserView } from './principal';
 import { SessionsService } from './sessions/sessions.service';
+import { LocalAuthGuard } from './strategies/local-auth.guard';
 import { TokensService } from './tokens/tokens.service';
 
 @ApiTags('auth')
@@ -46,7 +46,7 @@ export class AuthController {
   ) {}
 
   @Public()
-  @UseGuards(AuthGuard('local'))
+  @UseGuards(LocalAuthGuard)
   @Post('login')
   @HttpCode(200)
   @ApiJsonBody('LoginRequest')

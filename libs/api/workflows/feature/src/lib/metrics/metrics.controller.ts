@@ -19,8 +19,8 @@ export class MetricsController {
   @Header('Cache-Control', 'no-store')
   @ApiResponse({
     status: 200,
-    description: 'Prometheus text exposition. Also for `Authorization: Bearer <METRICS_TOKEN>`',
-    content: { [METRICS_CONTENT_TYPE]: { schema: { type: 'string' } } },
+    description: `Prometheus text exposition (\`${METRICS_CONTENT_TYPE}\`). Also for \`Authorization: Bearer <METRICS_TOKEN>\``,
+    content: { 'text/plain': { schema: { type: 'string' } } },
   })
   scrape(): Promise<string> {
     return this.metrics.render();
