@@ -3,10 +3,12 @@ import { json } from 'express';
 import helmet from 'helmet';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
+  buildOpenApiDocument,
   createValidationPipe,
   deferBodyErrors,
   type FlowcastConfig,
   requestLogger,
+  serveOpenApi,
 } from '@flowcast/api-core';
 import { isStreamRequest } from '@flowcast/api-workflows-feature';
 import type { Logger } from 'pino';
@@ -36,6 +38,8 @@ export function configureApp(app: NestExpressApplication, config: FlowcastConfig
   app.use(exceptStreams(json({ limit: BODY_LIMIT })), deferBodyErrors);
   app.setGlobalPrefix(API_PREFIX);
   app.useGlobalPipes(createValidationPipe());
+  // After the prefix (the document's paths carry it) and after helmet (its CSP covers Swagger UI).
+  serveOpenApi(app, buildOpenApiDocument(app));
 }
 
 type Middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;

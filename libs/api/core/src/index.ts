@@ -13,3 +13,5 @@ export * from './lib/cluster/cluster-bus';
 export * from './lib/cluster/instance-liveness';
 export * from './lib/cluster/redis-clients';
 export * from './lib/async/succeeds-within';
+export * from './lib/openapi/openapi-document';
+export * from './lib/openapi/openapi-responses';

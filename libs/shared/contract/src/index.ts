@@ -10,3 +10,5 @@ export * from './lib/money';
 export * from './lib/list-stream';
 export * from './lib/connection';
 export * from './lib/run-history';
+export * from './lib/schemas/json-schema';
+export * from './lib/schemas/contract-schemas';

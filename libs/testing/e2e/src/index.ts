@@ -8,3 +8,4 @@ export * from './lib/sse-reader';
 export * from './lib/cluster';
 export * from './lib/random';
 export * from './lib/store-snapshot';
+export * from './lib/openapi-validator';

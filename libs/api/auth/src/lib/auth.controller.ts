@@ -11,9 +11,17 @@ import {
   Res,
   UseGuards,
 } from '@nestjs/common';
-import { AuthGuard } from '@nestjs/passport';
+import { ApiTags } from '@nestjs/swagger';
 import type { CookieOptions, Request, Response } from 'express';
-import { FLOWCAST_CONFIG, type FlowcastConfig, Public } from '@flowcast/api-core';
+import {
+  ApiEmptyResponse,
+  ApiErrorResponses,
+  ApiJsonBody,
+  ApiJsonResponse,
+  FLOWCAST_CONFIG,
+  type FlowcastConfig,
+  Public,
+} from '@flowcast/api-core';
 import {
   SESSION_COOKIE,
   type ApiTokenListResponse,
@@ -25,8 +33,10 @@ import { CurrentUser } from './decorators';
 import { CreateTokenDto } from './dto';
 import { type Principal, toUserView } from './principal';
 import { SessionsService } from './sessions/sessions.service';
+import { LocalAuthGuard } from './strategies/local-auth.guard';
 import { TokensService } from './tokens/tokens.service';
 
+@ApiTags('auth')
 @Controller('auth')
 export class AuthController {
   constructor(
@@ -36,9 +46,12 @@ export class AuthController {
   ) {}
 
   @Public()
-  @UseGuards(AuthGuard('local'))
+  @UseGuards(LocalAuthGuard)
   @Post('login')
   @HttpCode(200)
+  @ApiJsonBody('LoginRequest')
+  @ApiJsonResponse(200, 'AuthUserResponse', `Signed in: the session cookie (${SESSION_COOKIE}) is set`)
+  @ApiErrorResponses(400, 401, 429)
   async login(
     @Req() req: Request & { user: UserView },
     @Res({ passthrough: true }) res: Response,
@@ -51,6 +64,7 @@ export class AuthController {
   /** Ends the session (server-side) and clears the cookie. A bearer token is revoked with DELETE /tokens/:id. */
   @Post('logout')
   @HttpCode(204)
+  @ApiEmptyResponse(204, 'Signed out: the session is revoked and the cookie cleared')
   async logout(
     @CurrentUser() principal: Principal,
     @Req() req: Request,
@@ -61,11 +75,14 @@ export class AuthController {
   }
 
   @Get('me')
+  @ApiJsonResponse(200, 'AuthUserResponse', 'The caller')
   me(@CurrentUser() principal: Principal): AuthUserResponse {
     return { user: toUserView(principal) };
   }
 
   @Post('tokens')
+  @ApiJsonResponse(201, 'CreateTokenResponse', 'A new personal API token, shown this once')
+  @ApiErrorResponses(400)
   createToken(
     @CurrentUser() principal: Principal,
     @Body() body: CreateTokenDto,
@@ -74,12 +91,15 @@ export class AuthController {
   }
 
   @Get('tokens')
+  @ApiJsonResponse(200, 'ApiTokenListResponse', 'The caller’s tokens (never the tokens themselves)')
   async listTokens(@CurrentUser() principal: Principal): Promise<ApiTokenListResponse> {
     return { items: await this.tokens.list(principal.userId) };
   }
 
   @Delete('tokens/:id')
   @HttpCode(204)
+  @ApiEmptyResponse(204, 'Revoked: streams opened with it close within 5 s')
+  @ApiErrorResponses(404)
   revokeToken(@CurrentUser() principal: Principal, @Param('id') id: string): Promise<void> {
     return this.tokens.revoke(principal, id);
   }

@@ -1,12 +1,16 @@
-import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { ApiErrorResponses } from '@flowcast/api-core';
 import type { UserRole } from '@flowcast/shared-contract';
 import type { Principal } from './principal';
 
 export const REQUIRED_ROLES = 'flowcast:roles';
 
-/** Only these roles may call the route (checked by the global AccessGuard, after authentication). */
+/**
+ * Only these roles may call the route (checked by the global AccessGuard, after authentication); the
+ * OpenAPI document lists the 403 the others get.
+ */
 export const Roles = (...roles: UserRole[]): MethodDecorator & ClassDecorator =>
-  SetMetadata(REQUIRED_ROLES, roles);
+  applyDecorators(SetMetadata(REQUIRED_ROLES, roles), ApiErrorResponses(403));
 
 /** The authenticated caller. Only on guarded routes, where the guard has set it. */
 export const CurrentUser = createParamDecorator(

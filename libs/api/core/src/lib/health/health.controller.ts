@@ -1,7 +1,9 @@
 import { Controller, Get, HttpCode, Inject, Optional, ServiceUnavailableException } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import type { HealthResponse } from '@flowcast/shared-contract';
 import { succeedsWithin } from '../async/succeeds-within';
 import { RedisClients } from '../cluster/redis-clients';
+import { ApiJsonResponse } from '../openapi/openapi-responses';
 import { Public } from '../public.decorator';
 import { StoreConnection } from '../database/store-connection';
 import { StoreFaults } from '../database/store-faults';
@@ -9,6 +11,7 @@ import { StoreFaults } from '../database/store-faults';
 /** A dependency that takes longer than this to answer counts as down. */
 const CHECK_TIMEOUT_MS = 2_000;
 
+@ApiTags('operations')
 @Controller('health')
 export class HealthController {
   constructor(
@@ -25,6 +28,8 @@ export class HealthController {
   @Public()
   @Get()
   @HttpCode(200)
+  @ApiJsonResponse(200, 'HealthResponse', 'The store (and Redis, in a cluster) answer')
+  @ApiJsonResponse(503, 'HealthResponse', 'Something is down: named in the body')
   async check(): Promise<HealthResponse> {
     const [store, redis] = await Promise.all([
       succeedsWithin(this.store.ping(), CHECK_TIMEOUT_MS),

@@ -14,6 +14,8 @@ import {
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
+import { ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiErrorResponses, ApiJsonResponse } from '@flowcast/api-core';
 import { CurrentUser, type Principal } from '@flowcast/api-auth';
 import type {
   WorkflowDetail,
@@ -32,10 +34,12 @@ import {
 } from './dto/query.dto';
 import { WorkflowIdPipe } from './dto/workflow-id.pipe';
 import { WorkflowListStreamService } from './stream/workflow-list-stream.service';
+import { ApiWorkflowListStream, ApiWorkflowStream } from './stream/stream-openapi';
 import { WorkflowStreamService } from './stream/workflow-stream.service';
 import { plainTextLog } from './logs/plain-text-log';
 import { WorkflowsService } from './workflows.service';
 
+@ApiTags('workflows')
 @Controller('workflows')
 export class WorkflowsController {
   constructor(
@@ -45,6 +49,8 @@ export class WorkflowsController {
   ) {}
 
   @Post()
+  @ApiJsonResponse(201, 'WorkflowDetail', 'The new workflow (`pending`, or `running` with `?start=true`)')
+  @ApiErrorResponses(400, 403)
   create(
     @CurrentUser() principal: Principal,
     @Body() definition: WorkflowDefinitionDto,
@@ -54,6 +60,8 @@ export class WorkflowsController {
   }
 
   @Get()
+  @ApiJsonResponse(200, 'WorkflowListResponse', 'The caller’s workflows, newest first')
+  @ApiErrorResponses(400)
   list(
     @CurrentUser() principal: Principal,
     @Query() query: ListWorkflowsQueryDto,
@@ -66,6 +74,7 @@ export class WorkflowsController {
    * see, live. Declared before `:id`, which would otherwise take `stream` for an id.
    */
   @Get('stream')
+  @ApiWorkflowListStream()
   listStream(
     @CurrentUser() principal: Principal,
     @Query() query: ListStreamQueryDto,
@@ -82,12 +91,16 @@ export class WorkflowsController {
   }
 
   @Get(':id')
+  @ApiJsonResponse(200, 'WorkflowDetail', 'The full state, its agents and `lastEventId`')
+  @ApiErrorResponses(400, 404)
   get(@CurrentUser() principal: Principal, @Param('id', WorkflowIdPipe) id: string): Promise<WorkflowDetail> {
     return this.workflows.get(id, principal);
   }
 
   @Post(':id/start')
   @HttpCode(202)
+  @ApiJsonResponse(202, 'WorkflowDetail', 'Started (or queued behind WORKFLOW_CONCURRENCY)')
+  @ApiErrorResponses(400, 404, 409)
   start(
     @CurrentUser() principal: Principal,
     @Param('id', WorkflowIdPipe) id: string,
@@ -97,6 +110,8 @@ export class WorkflowsController {
 
   @Post(':id/cancel')
   @HttpCode(202)
+  @ApiJsonResponse(202, 'WorkflowDetail', 'Cancelling: `workflow:cancelled` follows on the stream')
+  @ApiErrorResponses(400, 404, 409)
   cancel(
     @CurrentUser() principal: Principal,
     @Param('id', WorkflowIdPipe) id: string,
@@ -106,6 +121,8 @@ export class WorkflowsController {
 
   /** A new workflow from a finished one's definition (`?start=true` starts it, as on create). */
   @Post(':id/rerun')
+  @ApiJsonResponse(201, 'WorkflowDetail', 'A new workflow from this one’s definition')
+  @ApiErrorResponses(400, 403, 404, 409)
   rerun(
     @CurrentUser() principal: Principal,
     @Param('id', WorkflowIdPipe) id: string,
@@ -122,6 +139,8 @@ export class WorkflowsController {
   }
 
   @Get(':id/logs')
+  @ApiJsonResponse(200, 'WorkflowLogsResponse', 'Log lines in order, none dropped')
+  @ApiErrorResponses(400, 404)
   logs(
     @CurrentUser() principal: Principal,
     @Param('id', WorkflowIdPipe) id: string,
@@ -132,6 +151,12 @@ export class WorkflowsController {
 
   /** Every log line as a plain-text attachment, streamed a page at a time (docs/workflows.md). */
   @Get(':id/logs/download')
+  @ApiResponse({
+    status: 200,
+    description: 'Every log line as a plain-text attachment: time, level, agent, message',
+    content: { 'text/plain': { schema: { type: 'string' } } },
+  })
+  @ApiErrorResponses(400, 404)
   async downloadLogs(
     @CurrentUser() principal: Principal,
     @Param('id', WorkflowIdPipe) id: string,
@@ -145,6 +170,8 @@ export class WorkflowsController {
   }
 
   @Get(':id/events')
+  @ApiJsonResponse(200, 'WorkflowEventsResponse', 'The stored events in order, `data` exactly as streamed')
+  @ApiErrorResponses(400, 404)
   events(
     @CurrentUser() principal: Principal,
     @Param('id', WorkflowIdPipe) id: string,
@@ -158,6 +185,7 @@ export class WorkflowsController {
    * route; the service takes the response over and writes the stream itself (not @Sse(): see the docs).
    */
   @Get(':id/stream')
+  @ApiWorkflowStream()
   stream(
     @CurrentUser() principal: Principal,
     @Param('id', WorkflowIdPipe) id: string,

@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   IsBoolean,
@@ -17,6 +18,7 @@ const toBoolean = ({ value }: { value: unknown }) =>
   value === 'true' ? true : value === 'false' ? false : value;
 
 export class CreateWorkflowQueryDto {
+  @ApiPropertyOptional({ type: Boolean, description: 'Start it at once' })
   @IsOptional()
   @Transform(toBoolean)
   @IsBoolean()
@@ -24,6 +26,7 @@ export class CreateWorkflowQueryDto {
 }
 
 export class ListWorkflowsQueryDto {
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: LIST_LIMIT.max, default: LIST_LIMIT.default })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -31,6 +34,7 @@ export class ListWorkflowsQueryDto {
   @Max(LIST_LIMIT.max)
   readonly limit?: number;
 
+  @ApiPropertyOptional({ maxLength: 200, description: 'The `nextCursor` of the previous page' })
   @IsOptional()
   @IsString()
   @MaxLength(200)
@@ -39,12 +43,20 @@ export class ListWorkflowsQueryDto {
 }
 
 export class EventPageQueryDto {
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'Continue after this event id' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(0)
   readonly after?: number;
 
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: PAGE_LIMIT.max,
+    default: PAGE_LIMIT.default,
+    description: 'Events, or log lines for the logs (a page never splits an event’s lines)',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -55,6 +67,11 @@ export class EventPageQueryDto {
 
 /** A page of log lines: after an event (oldest first from there) or, with `before`, the newest lines before one. */
 export class LogPageQueryDto extends EventPageQueryDto {
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    description: 'Instead of `after`: the newest lines before this event id',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -69,6 +86,11 @@ export class LogPageQueryDto extends EventPageQueryDto {
   })
   readonly before?: number;
 }
+
+const LAST_EVENT_ID_QUERY = {
+  maxLength: 100,
+  description: 'Resume after this id, for clients that cannot send `Last-Event-ID` (the header wins)',
+};
 
 /** Why a `types` value is not a type filter, or null when it is one (a non-string is IsString's to report). */
 function typeFilterProblem(value: unknown): string | null {
@@ -98,11 +120,17 @@ function IsTypeFilter(): PropertyDecorator {
  * `Last-Event-ID` header; a value that is not an id the server issued is a `stream:reset`, not a 400.
  */
 export class StreamQueryDto {
+  @ApiPropertyOptional(LAST_EVENT_ID_QUERY)
   @IsOptional()
   @IsString()
   @MaxLength(100)
   readonly lastEventId?: string;
 
+  @ApiPropertyOptional({
+    maxLength: 1_000,
+    example: 'agent:*,workflow:completed',
+    description: 'Only these event types (a trailing `*` matches a prefix); snapshot events are always sent',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(1_000)
@@ -112,6 +140,7 @@ export class StreamQueryDto {
 
 /** The workflows list stream's one option: the resume point for clients that cannot send `Last-Event-ID`. */
 export class ListStreamQueryDto {
+  @ApiPropertyOptional(LAST_EVENT_ID_QUERY)
   @IsOptional()
   @IsString()
   @MaxLength(100)

@@ -1,3 +1,4 @@
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { plainToInstance, Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -55,37 +56,58 @@ function IsKnownRunner(options?: ValidationOptions): PropertyDecorator {
 }
 
 export class SimulatedRunnerDto implements SimulatedRunnerDefinition {
+  @ApiProperty({ enum: ['simulated'] })
   @Equals('simulated')
   readonly type!: 'simulated';
 
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 0,
+    maximum: 86_400_000,
+    description: 'How long the agent runs',
+  })
   @IsOptional()
   @IsInt()
   @Min(0)
   @Max(86_400_000)
   readonly durationMs?: number;
 
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: 1_000_000,
+    description: 'What it costs in US dollars, accrued evenly',
+  })
   @IsOptional()
   @IsNumber(finite)
   @Min(0)
   @Max(1_000_000)
   readonly cost?: number;
 
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 1_000_000 })
   @IsOptional()
   @IsInt()
   @Min(0)
   @Max(1_000_000)
   readonly progressMessages?: number;
 
+  @ApiPropertyOptional({ description: 'Fail at the end instead of completing' })
   @IsOptional()
   @IsBoolean()
   readonly fail?: boolean;
 
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 0,
+    maximum: 100,
+    description: 'Fail in iterations 1 … N only',
+  })
   @IsOptional()
   @IsInt()
   @Min(0)
   @Max(100)
   readonly failIterations?: number;
 
+  @ApiPropertyOptional({ maxLength: 100_000 })
   @IsOptional()
   @IsString()
   @MaxLength(100_000)
@@ -118,14 +140,17 @@ function IsEnvMap(options?: ValidationOptions): PropertyDecorator {
 }
 
 export class ShellRunnerDto implements ShellRunnerDefinition {
+  @ApiProperty({ enum: ['shell'], description: 'Admins only' })
   @Equals('shell')
   readonly type!: 'shell';
 
+  @ApiProperty({ minLength: 1, maxLength: 4_096, description: 'Run without a shell' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(4_096)
   readonly command!: string;
 
+  @ApiPropertyOptional({ type: [String], maxItems: 1_000 })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(1_000)
@@ -133,16 +158,23 @@ export class ShellRunnerDto implements ShellRunnerDefinition {
   @MaxLength(100_000, { each: true })
   readonly args?: string[];
 
+  @ApiPropertyOptional({ minLength: 1, maxLength: 4_096 })
   @IsOptional()
   @IsString()
   @IsNotEmpty()
   @MaxLength(4_096)
   readonly cwd?: string;
 
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    description: 'Added to a small allowlist of the server’s environment (at most 100 names)',
+  })
   @IsOptional()
   @IsEnvMap()
   readonly env?: Record<string, string>;
 
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 7 * 86_400_000 })
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -151,14 +183,17 @@ export class ShellRunnerDto implements ShellRunnerDefinition {
 }
 
 export class ClaudeCodeRunnerDto implements ClaudeCodeRunnerDefinition {
+  @ApiProperty({ enum: ['claude-code'] })
   @Equals('claude-code')
   readonly type!: 'claude-code';
 
+  @ApiPropertyOptional({ pattern: '^[A-Za-z0-9._:-]{1,100}$' })
   @IsOptional()
   @IsString()
   @Matches(/^[A-Za-z0-9._:-]{1,100}$/, { message: 'model must be a model name such as claude-sonnet-4-5' })
   readonly model?: string;
 
+  @ApiPropertyOptional({ type: [String], maxItems: 100 })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(100)
@@ -166,18 +201,21 @@ export class ClaudeCodeRunnerDto implements ClaudeCodeRunnerDefinition {
   @Matches(/^[A-Za-z0-9_.:()*, /-]{1,200}$/, { each: true, message: 'allowedTools must be tool names' })
   readonly allowedTools?: string[];
 
+  @ApiPropertyOptional({ minLength: 1, maxLength: 4_096 })
   @IsOptional()
   @IsString()
   @IsNotEmpty()
   @MaxLength(4_096)
   readonly cwd?: string;
 
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1_000 })
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(1_000)
   readonly maxTurns?: number;
 
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 7 * 86_400_000 })
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -204,50 +242,69 @@ function toRunnerDto(value: unknown): unknown {
     : value;
 }
 
+@ApiExtraModels(SimulatedRunnerDto, ShellRunnerDto, ClaudeCodeRunnerDto)
 export class AgentDefinitionDto implements AgentDefinition {
+  @ApiProperty({ minLength: 1, maxLength: 100, description: 'Unique within the workflow' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(100)
   readonly name!: string;
 
+  @ApiProperty({ minLength: 1, maxLength: 100 })
   @IsString()
   @IsNotEmpty()
   @MaxLength(100)
   readonly role!: string;
 
+  @ApiProperty({ maxLength: 200_000 })
   @IsString()
   @MaxLength(200_000)
   readonly prompt!: string;
 
+  @ApiProperty({
+    oneOf: [
+      { $ref: getSchemaPath(SimulatedRunnerDto) },
+      { $ref: getSchemaPath(ShellRunnerDto) },
+      { $ref: getSchemaPath(ClaudeCodeRunnerDto) },
+    ],
+  })
   @IsObject()
   @IsKnownRunner()
   @ValidateNested()
   @Transform(({ value }) => toRunnerDto(value), { toClassOnly: true })
   readonly runner!: SimulatedRunnerDto | ShellRunnerDto | ClaudeCodeRunnerDto;
 
+  @ApiPropertyOptional({
+    enum: AGENT_FAILURE_POLICIES,
+    description: '`fail` (the default) fails the workflow; `retry-workflow` starts the next iteration',
+  })
   @IsOptional()
   @IsIn(AGENT_FAILURE_POLICIES)
   readonly onFailure?: AgentFailurePolicy;
 }
 
 export class WorkflowDefinitionDto implements WorkflowDefinition {
+  @ApiProperty({ minLength: 1, maxLength: 200 })
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
   readonly name!: string;
 
+  @ApiPropertyOptional({ minimum: 0, maximum: 1_000_000, description: 'US dollars; no limit when absent' })
   @IsOptional()
   @IsNumber(finite)
   @Min(0)
   @Max(1_000_000)
   readonly budgetLimit?: number;
 
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100 })
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(100)
   readonly maxIterations?: number;
 
+  @ApiProperty({ type: () => [AgentDefinitionDto], minItems: 1, maxItems: 500 })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(500)
