@@ -3,8 +3,20 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { WorkflowDefinition, WorkflowListResponse, WorkflowLogItem, WorkflowLogsResponse } from '@flowcast/shared-contract';
-import { ADMIN_PASSWORD, ApiClient, removeDir, RunningServer, simulatedAgent, startServer } from '@flowcast/testing-e2e';
+import type {
+  WorkflowDefinition,
+  WorkflowListResponse,
+  WorkflowLogItem,
+  WorkflowLogsResponse,
+} from '@flowcast/shared-contract';
+import {
+  ADMIN_PASSWORD,
+  ApiClient,
+  removeDir,
+  RunningServer,
+  simulatedAgent,
+  startServer,
+} from '@flowcast/testing-e2e';
 
 /** The built CLI (nx run cli:build), run as a user would: a child process with its own environment. */
 const CLI = resolve(__dirname, '../../../dist/apps/cli/main.js');
@@ -20,7 +32,12 @@ interface CliRun {
 function startCli(args: string[], env: Record<string, string>, input?: string): CliRun {
   // Only what the CLI needs: no FLOWCAST_* or config of the machine running the tests leaks in.
   const child = spawn(process.execPath, [CLI, ...args], {
-    env: { PATH: process.env['PATH'] ?? '', HOME: tmpdir(), XDG_CONFIG_HOME: join(tmpdir(), 'flowcast-cli-none'), ...env },
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      HOME: tmpdir(),
+      XDG_CONFIG_HOME: join(tmpdir(), 'flowcast-cli-none'),
+      ...env,
+    },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -28,7 +45,9 @@ function startCli(args: string[], env: Record<string, string>, input?: string): 
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   child.stdin?.end(input);
-  const exited = new Promise<number | null>((resolveExit) => child.once('close', (code) => resolveExit(code)));
+  const exited = new Promise<number | null>((resolveExit) =>
+    child.once('close', (code) => resolveExit(code)),
+  );
   return { child, stdout: () => stdout, stderr: () => stderr, exited };
 }
 
@@ -64,7 +83,10 @@ async function allLogLines(api: ApiClient, id: string): Promise<WorkflowLogItem[
   const lines: WorkflowLogItem[] = [];
   for (;;) {
     const after = lines.length ? lines[lines.length - 1].id : 0;
-    const page = await api.request<WorkflowLogsResponse>('GET', `/api/workflows/${id}/logs?after=${after}&limit=1000`);
+    const page = await api.request<WorkflowLogsResponse>(
+      'GET',
+      `/api/workflows/${id}/logs?after=${after}&limit=1000`,
+    );
     if (page.body.items.length === 0) return lines;
     lines.push(...page.body.items);
   }
@@ -81,8 +103,10 @@ function logLinesOf(stdout: string): string[] {
   return stdout.split('\n').filter((line) => /^\d{4}-\d\d-\d\dT/.test(line));
 }
 
-const definition = (name: string, agents = [simulatedAgent('dev', { durationMs: 300, cost: 1, progressMessages: 3 })]) =>
-  ({ name, budgetLimit: 5, maxIterations: 1, agents }) satisfies WorkflowDefinition;
+const definition = (
+  name: string,
+  agents = [simulatedAgent('dev', { durationMs: 300, cost: 1, progressMessages: 3 })],
+) => ({ name, budgetLimit: 5, maxIterations: 1, agents }) satisfies WorkflowDefinition;
 
 describe('the flowcast CLI', () => {
   let server: RunningServer;
@@ -123,14 +147,20 @@ describe('the flowcast CLI', () => {
     });
 
     it('watch: exits 1 when the workflow fails', async () => {
-      const workflow = await api.create(definition('fails', [simulatedAgent('dev', { durationMs: 200, fail: true })]), true);
+      const workflow = await api.create(
+        definition('fails', [simulatedAgent('dev', { durationMs: 200, fail: true })]),
+        true,
+      );
       const result = await cli(['watch', workflow.id], env);
       expect(result).toMatchObject({ code: 1 });
       expect(result.stdout).toContain('== failed');
     });
 
     it('watch: exits 2 when the workflow is cancelled while it is watched', async () => {
-      const workflow = await api.create(definition('cancelled', [simulatedAgent('dev', { durationMs: 20_000, progressMessages: 40 })]), true);
+      const workflow = await api.create(
+        definition('cancelled', [simulatedAgent('dev', { durationMs: 20_000, progressMessages: 40 })]),
+        true,
+      );
       const watch = startCli(['watch', workflow.id], env);
       await waitFor(() => logLinesOf(watch.stdout()).length > 0, 'the first log line');
       expect((await api.request('POST', `/api/workflows/${workflow.id}/cancel`)).status).toBe(202);
@@ -211,11 +241,19 @@ describe('the flowcast CLI', () => {
     expect(table.stdout).toMatch(new RegExp(`${workflow.id} +listed +pending +\\$0\\.00`));
     const json = await cli(['ls', '--json'], env);
     const listed = (await api.request<WorkflowListResponse>('GET', '/api/workflows')).body.items;
-    expect(json.stdout.trimEnd().split('\n').map((line) => JSON.parse(line))).toEqual(listed);
+    expect(
+      json.stdout
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    ).toEqual(listed);
   });
 
   it('cancel cancels a running workflow', async () => {
-    const workflow = await api.create(definition('to cancel', [simulatedAgent('dev', { durationMs: 20_000 })]), true);
+    const workflow = await api.create(
+      definition('to cancel', [simulatedAgent('dev', { durationMs: 20_000 })]),
+      true,
+    );
     const result = await cli(['cancel', workflow.id], env);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`${workflow.id}: cancel requested`);
@@ -258,7 +296,11 @@ describe('the flowcast CLI across a server restart', () => {
     await waitFor(() => logLinesOf(watch.stdout()).length >= 5, 'five log lines');
 
     await server.kill();
-    server = await startServer({ dataDir: server.dataDir, port: server.port, env: { SSE_CLOSE_GRACE_MS: '100' } });
+    server = await startServer({
+      dataDir: server.dataDir,
+      port: server.port,
+      env: { SSE_CLOSE_GRACE_MS: '100' },
+    });
 
     expect(await watch.exited).toBe(1);
     expect(watch.stderr()).toContain('stream interrupted');

@@ -1,7 +1,14 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configPath, DEFAULT_SERVER, normalizeServer, readConfig, resolveConnection, writeConfig } from './config';
+import {
+  configPath,
+  DEFAULT_SERVER,
+  normalizeServer,
+  readConfig,
+  resolveConnection,
+  writeConfig,
+} from './config';
 import { CliError } from './exit-codes';
 
 describe('config', () => {

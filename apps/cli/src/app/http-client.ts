@@ -45,7 +45,10 @@ export class HttpClient {
   }
 
   /** Logs in with a password and returns the session cookie (`name=value`). */
-  async login(username: string, password: string): Promise<{ cookie: string; user: AuthUserResponse['user'] }> {
+  async login(
+    username: string,
+    password: string,
+  ): Promise<{ cookie: string; user: AuthUserResponse['user'] }> {
     const response = await this.send('POST', authPaths.login, {
       body: { username, password },
       expect: [200],

@@ -23,7 +23,9 @@ function workflowId(value: string): string {
 }
 
 const retriesOption = () =>
-  new Option('--retries <n>', 'reconnection attempts before giving up').argParser(count).default(DEFAULT_RETRIES);
+  new Option('--retries <n>', 'reconnection attempts before giving up')
+    .argParser(count)
+    .default(DEFAULT_RETRIES);
 
 /**
  * The commands. Each action hands its exit code to `done`; usage errors are thrown by commander
@@ -32,7 +34,10 @@ const retriesOption = () =>
 export function createProgram(context: CliContext, done: (code: ExitCode) => void): Command {
   const program = new Command('flowcast')
     .description('Run and watch Flowcast workflows from a terminal or a script.')
-    .option('--server <url>', 'the Flowcast server (env FLOWCAST_SERVER; default: the stored one, then http://127.0.0.1:3000)')
+    .option(
+      '--server <url>',
+      'the Flowcast server (env FLOWCAST_SERVER; default: the stored one, then http://127.0.0.1:3000)',
+    )
     .option('--token <token>', 'a personal API token (env FLOWCAST_TOKEN; default: the one `login` stored)')
     .exitOverride()
     .configureOutput({
@@ -63,15 +68,19 @@ export function createProgram(context: CliContext, done: (code: ExitCode) => voi
 
   program
     .command('watch')
-    .description('follow a workflow from its first event until it ends; exits 0 completed, 1 failed, 2 cancelled')
+    .description(
+      'follow a workflow from its first event until it ends; exits 0 completed, 1 failed, 2 cancelled',
+    )
     .argument('<id>', 'the workflow id', workflowId)
     .option('--json', 'the raw events as JSON lines, as GET /api/workflows/:id/events returns them', false)
     .addOption(retriesOption())
-    .action(async (id: string, _options, command: Command) => done(await watchCommand(id, globals(command), context)));
+    .action(async (id: string, _options, command: Command) =>
+      done(await watchCommand(id, globals(command), context)),
+    );
 
   program
     .command('ls')
-    .description("list the workflows you can see, newest first")
+    .description('list the workflows you can see, newest first')
     .option('--json', 'one workflow a line, as JSON', false)
     .option('--limit <n>', 'how many (at most 200)', count, 50)
     .action(async (_options, command: Command) => done(await lsCommand(globals(command), context)));
@@ -80,7 +89,9 @@ export function createProgram(context: CliContext, done: (code: ExitCode) => voi
     .command('cancel')
     .description('cancel a workflow')
     .argument('<id>', 'the workflow id', workflowId)
-    .action(async (id: string, _options, command: Command) => done(await cancelCommand(id, globals(command), context)));
+    .action(async (id: string, _options, command: Command) =>
+      done(await cancelCommand(id, globals(command), context)),
+    );
 
   program
     .command('logs')
@@ -88,7 +99,9 @@ export function createProgram(context: CliContext, done: (code: ExitCode) => voi
     .argument('<id>', 'the workflow id', workflowId)
     .option('-f, --follow', 'keep printing new lines until the workflow ends (exits with its outcome)', false)
     .addOption(retriesOption())
-    .action(async (id: string, _options, command: Command) => done(await logsCommand(id, globals(command), context)));
+    .action(async (id: string, _options, command: Command) =>
+      done(await logsCommand(id, globals(command), context)),
+    );
 
   return program;
 }

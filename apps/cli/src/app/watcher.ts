@@ -87,7 +87,9 @@ class StreamWatch {
       } catch (error) {
         if (!(error instanceof UnreachableError) || attempt > this.options.retries) throw error;
         const delay = this.backoff(attempt);
-        this.options.onNotice(`${error.message}; retrying in ${seconds(delay)} (${attempt}/${this.options.retries})`);
+        this.options.onNotice(
+          `${error.message}; retrying in ${seconds(delay)} (${attempt}/${this.options.retries})`,
+        );
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
@@ -99,7 +101,10 @@ class StreamWatch {
     // Our own cursor, not the library's: it is the last event applied, which is what must not repeat.
     const source = new EventSource(client.url(apiPaths.stream(workflowId)), {
       fetch: (input, init) =>
-        fetch(input, { ...init, headers: { ...init.headers, ...auth, 'Last-Event-ID': String(this.lastId) } }),
+        fetch(input, {
+          ...init,
+          headers: { ...init.headers, ...auth, 'Last-Event-ID': String(this.lastId) },
+        }),
     });
     source.onopen = () => (this.failures = 0);
     source.onerror = (error) => this.onError(source, error);
@@ -118,7 +123,9 @@ class StreamWatch {
     if (event.type === 'stream:reset') {
       // The server could not resume after our id (its store was replaced): the snapshot that follows
       // replaces the state, and its cursor becomes ours.
-      this.options.onNotice(`the server cannot resume after event ${this.lastId}; starting from its snapshot`);
+      this.options.onNotice(
+        `the server cannot resume after event ${this.lastId}; starting from its snapshot`,
+      );
       this.lastId = 0;
     } else if (event.id !== undefined && event.id <= this.lastId) {
       return;
@@ -135,11 +142,16 @@ class StreamWatch {
     if (this.settled || source !== this.source) return;
     if (error.code === 204) {
       // Finished, and nothing after our cursor: the final event was applied already (or filtered away).
-      this.fetchDetail().then((detail) => this.finish(detail), (failure: Error) => this.fail(failure));
+      this.fetchDetail().then(
+        (detail) => this.finish(detail),
+        (failure: Error) => this.fail(failure),
+      );
       return;
     }
     if (error.code !== undefined && FATAL_STATUSES.includes(error.code)) {
-      this.fail(new CliError(`the server refused the stream of ${this.options.workflowId}: ${error.message}`));
+      this.fail(
+        new CliError(`the server refused the stream of ${this.options.workflowId}: ${error.message}`),
+      );
       return;
     }
     this.failures++;

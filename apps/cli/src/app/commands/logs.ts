@@ -21,7 +21,12 @@ export async function logsCommand(
 ): Promise<ExitCode> {
   const client = clientFor(options, context);
   if (options.follow) {
-    return followWorkflow(client, workflowId, new PlainRenderer(context.stdout, context.stderr, false), options.retries);
+    return followWorkflow(
+      client,
+      workflowId,
+      new PlainRenderer(context.stdout, context.stderr, false),
+      options.retries,
+    );
   }
   // A page never splits an event's lines, so a short page is not the last one: only an empty one is.
   for (let after = 0; ; ) {

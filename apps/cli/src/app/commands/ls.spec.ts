@@ -1,7 +1,12 @@
 import type { WorkflowState } from '@flowcast/shared-contract';
 import { formatWorkflowTable } from './ls';
 
-const workflow = (id: string, name: string, status: WorkflowState['status'], totalCost: number): WorkflowState => ({
+const workflow = (
+  id: string,
+  name: string,
+  status: WorkflowState['status'],
+  totalCost: number,
+): WorkflowState => ({
   id,
   name,
   status,

@@ -23,11 +23,21 @@ export function formatWorkflowTable(items: WorkflowState[]): string {
     ]),
   ];
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** The caller's workflows (an admin's: everyone's), newest first; `--json` gives one workflow a line. */
-export async function lsCommand(options: LsCommandOptions & GlobalOptions, context: CliContext): Promise<ExitCode> {
+export async function lsCommand(
+  options: LsCommandOptions & GlobalOptions,
+  context: CliContext,
+): Promise<ExitCode> {
   const { items } = await clientFor(options, context).list(options.limit);
   if (options.json) {
     for (const item of items) context.stdout.write(`${JSON.stringify(item)}\n`);

@@ -22,13 +22,33 @@ const seed = (budgetLimit: number | null) =>
 
 const events: StreamEvent[] = [
   { id: 1, type: 'workflow:started', data: { name: 'demo', totalSteps: 2, workflowId, ts } },
-  { id: 2, type: 'workflow:running', data: { currentAgent: 'dev', currentStep: 1, iterations: 1, workflowId, ts } },
-  { id: 3, type: 'agent:started', data: { agentName: 'dev', agentRole: 'developer', stepNumber: 1, prompt: 'p', workflowId, ts } },
-  { id: 4, type: 'log:created', data: { level: 'info', message: 'one', timestamp: ts, metadata: { agentName: 'dev' }, workflowId, ts } },
+  {
+    id: 2,
+    type: 'workflow:running',
+    data: { currentAgent: 'dev', currentStep: 1, iterations: 1, workflowId, ts },
+  },
+  {
+    id: 3,
+    type: 'agent:started',
+    data: { agentName: 'dev', agentRole: 'developer', stepNumber: 1, prompt: 'p', workflowId, ts },
+  },
+  {
+    id: 4,
+    type: 'log:created',
+    data: { level: 'info', message: 'one', timestamp: ts, metadata: { agentName: 'dev' }, workflowId, ts },
+  },
   {
     id: 5,
     type: 'log:batch',
-    data: { agentName: 'dev', lines: [{ level: 'warn', message: 'two\nlines', timestamp: ts }, { level: 'error', message: 'three', timestamp: ts }], workflowId, ts },
+    data: {
+      agentName: 'dev',
+      lines: [
+        { level: 'warn', message: 'two\nlines', timestamp: ts },
+        { level: 'error', message: 'three', timestamp: ts },
+      ],
+      workflowId,
+      ts,
+    },
   },
   { id: 6, type: 'workflow:running', data: { totalCost: 1.25, workflowId, ts } },
 ];
@@ -73,7 +93,11 @@ describe('JsonRenderer', () => {
     const renderer: Renderer = new JsonRenderer(stdout, capturingStream());
     const view = run(renderer, seed(5));
     renderer.event({ type: 'workflow:state', data: { ...view, workflowId, ts } }, view);
-    const printed = stdout.text().trim().split('\n').map((line) => JSON.parse(line));
+    const printed = stdout
+      .text()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(printed).toEqual(events);
   });
 });
@@ -83,7 +107,13 @@ describe('agentBar', () => {
     const view = foldWorkflow(seed(5), events);
     expect(agentBar(view.agents[0], view, 8)).toEqual({
       value: 25,
-      payload: { agent: 'dev     ', status: 'running  ', step: '1/2', iteration: '1/2', cost: '$1.25 / $5.00' },
+      payload: {
+        agent: 'dev     ',
+        status: 'running  ',
+        step: '1/2',
+        iteration: '1/2',
+        cost: '$1.25 / $5.00',
+      },
     });
     expect(agentBar(view.agents[1], view, 8).value).toBe(0);
   });
@@ -91,8 +121,15 @@ describe('agentBar', () => {
   it('fills the bar when the agent ends, where there is no budget to measure against', () => {
     const view = foldWorkflow(seed(null), [
       ...events,
-      { id: 7, type: 'agent:completed', data: { agentName: 'dev', stepNumber: 1, duration: 10, cost: 1.5, workflowId, ts } },
+      {
+        id: 7,
+        type: 'agent:completed',
+        data: { agentName: 'dev', stepNumber: 1, duration: 10, cost: 1.5, workflowId, ts },
+      },
     ]);
-    expect(agentBar(view.agents[0], view, 3)).toMatchObject({ value: 100, payload: { status: 'completed', cost: '$1.50' } });
+    expect(agentBar(view.agents[0], view, 3)).toMatchObject({
+      value: 100,
+      payload: { status: 'completed', cost: '$1.50' },
+    });
   });
 });
