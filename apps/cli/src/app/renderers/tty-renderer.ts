@@ -52,6 +52,9 @@ export class TtyRenderer implements Renderer {
         clearOnComplete: false,
         // A hidden cursor would stay hidden if the user interrupts the watch.
         hideCursor: false,
+        // Log lines are written over the bars' old place: every bar must be drawn again after them, not
+        // only the ones that changed.
+        forceRedraw: true,
       },
       Presets.shades_classic,
     );
@@ -61,13 +64,13 @@ export class TtyRenderer implements Renderer {
     const lines = logItemsOf(event).map(formatLogLine);
     const milestone = describeEvent(event, view);
     if (milestone !== undefined) lines.push(milestone);
-    if (lines.length > 0) this.multibar.log(`${lines.join('\n')}\n`);
+    if (lines.length > 0) this.log(lines);
     this.updateBars(view);
   }
 
   notice(message: string): void {
     // Through the bars' own log, so that the bars are redrawn below it instead of being torn.
-    this.multibar.log(`flowcast: ${message}\n`);
+    this.log([`flowcast: ${message}`]);
   }
 
   end(view: WorkflowDetail | undefined): void {
@@ -75,6 +78,11 @@ export class TtyRenderer implements Renderer {
     // stop() does not print what log() still holds; update() does.
     this.multibar.update();
     this.multibar.stop();
+  }
+
+  /** Each line ends by clearing what is left of the bar it was written over (ESC [ K). */
+  private log(lines: string[]): void {
+    this.multibar.log(lines.map((line) => `${line}\x1b[K\n`).join(''));
   }
 
   private updateBars(view: WorkflowDetail): void {
