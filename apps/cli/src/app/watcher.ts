@@ -10,7 +10,7 @@ import {
   type WorkflowDetail,
   type WorkflowEventType,
 } from '@flowcast/shared-contract';
-import { EventSource, type ErrorEvent } from 'eventsource';
+import { EventSource, type FetchLikeResponse } from 'eventsource';
 import { backoffDelay } from './backoff';
 import { CliError } from './exit-codes';
 import { UnreachableError, type HttpClient } from './http-client';
@@ -25,6 +25,17 @@ export interface WatchOptions {
   /** Connection trouble worth telling the user about (not part of the workflow's output). */
   onNotice(message: string): void;
   backoff?: (attempt: number) => number;
+  /** A stream silent this long is taken for dead (a half-open connection sends no error, only nothing). */
+  idleTimeoutMs?: number;
+}
+
+/** Three of the server's default heartbeats (`SSE_HEARTBEAT_MS`, 15 s), as the console counts. */
+export const IDLE_TIMEOUT_MS = 45_000;
+
+/** What ends a connection: an HTTP status where there was an answer, and what happened. */
+interface Drop {
+  code?: number;
+  message?: string;
 }
 
 /** Every event type a workflow's stream can carry: EventSource delivers only the types it listens to. */
@@ -54,12 +65,15 @@ class StreamWatch {
   private failures = 0;
   private source: EventSource | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
   private settle!: { resolve(view: WorkflowDetail): void; reject(error: Error): void };
   private settled = false;
   private readonly backoff: (attempt: number) => number;
+  private readonly idleTimeoutMs: number;
 
   constructor(private readonly options: WatchOptions) {
     this.backoff = options.backoff ?? backoffDelay;
+    this.idleTimeoutMs = options.idleTimeoutMs ?? IDLE_TIMEOUT_MS;
   }
 
   async run(): Promise<WorkflowDetail> {
@@ -100,11 +114,13 @@ class StreamWatch {
     const auth = client.authHeaders();
     // Our own cursor, not the library's: it is the last event applied, which is what must not repeat.
     const source = new EventSource(client.url(apiPaths.stream(workflowId)), {
-      fetch: (input, init) =>
-        fetch(input, {
-          ...init,
-          headers: { ...init.headers, ...auth, 'Last-Event-ID': String(this.lastId) },
-        }),
+      fetch: async (input, init) =>
+        this.watchActivity(
+          await fetch(input, {
+            ...init,
+            headers: { ...init.headers, ...auth, 'Last-Event-ID': String(this.lastId) },
+          }),
+        ),
     });
     source.onopen = () => (this.failures = 0);
     source.onerror = (error) => this.onError(source, error);
@@ -114,6 +130,32 @@ class StreamWatch {
       );
     }
     this.source = source;
+  }
+
+  /**
+   * Passes the response on with a watchdog on its body: every chunk (heartbeat comments included, which
+   * EventSource does not surface) proves the connection alive; silence past the timeout drops it.
+   */
+  private watchActivity(response: Response): FetchLikeResponse {
+    this.armWatchdog();
+    const body = response.body?.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform: (chunk, controller) => {
+          this.armWatchdog();
+          controller.enqueue(chunk);
+        },
+      }),
+    );
+    const { url, status, redirected, headers } = response;
+    return { body: body ?? null, url, status, redirected, headers };
+  }
+
+  private armWatchdog(): void {
+    clearTimeout(this.idleTimer);
+    const source = this.source;
+    this.idleTimer = setTimeout(() => {
+      if (source) this.onError(source, { message: `no data for ${seconds(this.idleTimeoutMs)}` });
+    }, this.idleTimeoutMs);
   }
 
   private onMessage(type: WorkflowEventType, eventId: string, data: string): void {
@@ -136,10 +178,13 @@ class StreamWatch {
     if (isTerminalEventType(event.type)) this.finish(this.view);
   }
 
-  private onError(source: EventSource, error: ErrorEvent): void {
-    // The library would reconnect by itself, but without our cursor, counting or backoff.
+  private onError(source: EventSource, error: Drop): void {
+    // The library would reconnect by itself, but without our cursor, counting or backoff. It arms its
+    // reconnect timer after this handler returns; closing again then clears that timer too.
     source.close();
+    queueMicrotask(() => source.close());
     if (this.settled || source !== this.source) return;
+    clearTimeout(this.idleTimer);
     if (error.code === 204) {
       // Finished, and nothing after our cursor: the final event was applied already (or filtered away).
       this.fetchDetail().then(
@@ -186,6 +231,7 @@ class StreamWatch {
     this.settled = true;
     this.source?.close();
     clearTimeout(this.timer);
+    clearTimeout(this.idleTimer);
   }
 }
 
