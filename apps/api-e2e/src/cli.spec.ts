@@ -144,6 +144,8 @@ describe('the flowcast CLI', () => {
       expect((await api.get(id)).status).toBe('completed');
       expect(logLinesOf(result.stdout)).toEqual((await allLogLines(api, id)).map(printed));
       expect(result.stdout).toContain('== completed');
+      // stdout is a pipe here: plain lines, no bars and no escape codes.
+      expect(result.stdout).not.toContain('\u001b[');
     });
 
     it('watch: exits 1 when the workflow fails', async () => {

@@ -1,9 +1,10 @@
 import { foldWorkflow, seedWorkflow, type StreamEvent, type WorkflowDetail } from '@flowcast/shared-contract';
-import { capturingStream } from '../../testing/fake-context';
+import { capturingStream, fakeContext } from '../../testing/fake-context';
+import { chooseRenderer } from './choose';
 import { JsonRenderer } from './json-renderer';
 import { PlainRenderer } from './plain-renderer';
 import type { Renderer } from './renderer';
-import { agentBar } from './tty-renderer';
+import { agentBar, TtyRenderer } from './tty-renderer';
 
 const workflowId = 'wf_AAAAAAAAAAAAAAAA';
 const ts = '2026-01-01T00:00:00.000Z';
@@ -131,5 +132,16 @@ describe('agentBar', () => {
       value: 100,
       payload: { status: 'completed', cost: '$1.50' },
     });
+  });
+});
+
+describe('chooseRenderer', () => {
+  it('gives JSON lines for --json, bars on a terminal and plain lines otherwise', () => {
+    const context = fakeContext();
+    expect(chooseRenderer(true, context)).toBeInstanceOf(JsonRenderer);
+    expect(chooseRenderer(false, context)).toBeInstanceOf(PlainRenderer);
+    context.stdout.isTTY = true;
+    expect(chooseRenderer(false, context)).toBeInstanceOf(TtyRenderer);
+    expect(chooseRenderer(true, context)).toBeInstanceOf(JsonRenderer);
   });
 });
