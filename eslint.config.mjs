@@ -30,6 +30,7 @@ const scopeRules = {
   'scope:api': ['scope:api', 'scope:shared'],
   'scope:console': ['scope:console', 'scope:shared'],
   'scope:tools': ['scope:shared'],
+  'scope:cli': ['scope:shared'],
   'scope:shared': ['scope:shared'],
 };
 
