@@ -212,6 +212,18 @@ describe('the OpenAPI description', () => {
         e.some((x) => x.event === 'workflow:list'),
       );
       await call(admin, 'GET', '/api/workflows/stream?colour=red');
+
+      // Deleting: refused while running (409), then done once it has ended (204), then gone (404).
+      const busy = await admin.create(definition('doc-delete', { durationMs: 60_000 }), true);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await call(admin, 'DELETE', `/api/workflows/${busy.id}`);
+      await call(admin, 'POST', `/api/workflows/${busy.id}/cancel`);
+      await admin.waitForEnd(busy.id);
+      const listening = stream('/api/workflows/stream', (e) => e.some((x) => x.event === 'workflow:deleted'));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect((await call(admin, 'DELETE', `/api/workflows/${busy.id}`)).status).toBe(204);
+      await listening;
+      await call(admin, 'DELETE', `/api/workflows/${busy.id}`);
     });
 
     it('validates every recorded answer against the document', () => {

@@ -163,6 +163,11 @@ async function tabTo(page: Page, target: Locator, limit = 40): Promise<void> {
 }
 
 test.describe('accessibility', () => {
+  // The pages are the same bytes whichever deployment serves them: scanned once, on one instance (the
+  // cluster run would only double the slowest spec of the suite).
+  test.beforeEach(() =>
+    test.skip(test.info().project.metadata['topology'] === 'cluster', 'the same pages as the single run'),
+  );
   let server: Deployment | undefined;
 
   test.afterEach(async () => {

@@ -15,7 +15,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
 import { ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ApiErrorResponses, ApiJsonResponse } from '@flowcast/api-core';
+import { ApiEmptyResponse, ApiErrorResponses, ApiJsonResponse } from '@flowcast/api-core';
 import { CurrentUser, type Principal } from '@flowcast/api-auth';
 import type {
   WorkflowDetail,
@@ -134,6 +134,8 @@ export class WorkflowsController {
   /** Deletes a workflow that is not running, and its events (CONTRACT §3). */
   @Delete(':id')
   @HttpCode(204)
+  @ApiEmptyResponse(204, 'Deleted with its events; its streams end and list streams get `workflow:deleted`')
+  @ApiErrorResponses(400, 404, 409)
   remove(@CurrentUser() principal: Principal, @Param('id', WorkflowIdPipe) id: string): Promise<void> {
     return this.workflows.remove(id, principal);
   }

@@ -272,6 +272,10 @@ const listEventData = {
   ),
   'workflow:created': withTs(workflowStateProps, 'A workflow the caller may see was created'),
   'workflow:updated': withTs(workflowStateProps, 'A workflow’s summary changed'),
+  'workflow:deleted': withTs(
+    { id: s.string() },
+    'A workflow was deleted (DELETE or retention): it leaves the list, and its own streams end',
+  ),
   'stream:reset': withTs(
     {
       requestedId: s.string(),
