@@ -182,5 +182,13 @@ test.describe('the console', () => {
     expect((await server.api.request('DELETE', `/api/workflows/${other.id}`)).status).toBe(204);
     await expect(row).toHaveCount(0);
     await expect(page.getByTestId('connection-state')).toHaveText('live');
+
+    // Deleted elsewhere while its page is open: the page says so, and stops asking.
+    const watched = await server.api.create({ name: 'watched', agents: [simulatedAgent('quick')] });
+    await page.goto(`${server.url}/workflows/${watched.id}`);
+    await expect(page.getByTestId('workflow-status')).toHaveText('pending');
+    expect((await server.api.request('DELETE', `/api/workflows/${watched.id}`)).status).toBe(204);
+    await expect(page.getByTestId('workflow-gone')).toBeVisible({ timeout: 15_000 });
+    await expect(page.getByTestId('connection-state')).toHaveText('ended');
   });
 });

@@ -503,9 +503,10 @@ describe('WorkflowStream', () => {
 
       expect(stream.connection()).toBe('polling');
       expect(stream.view()).toEqual(polled);
-      expect(fetchDetail).toHaveBeenCalledTimes(1);
-      await jest.advanceTimersByTimeAsync(3_000);
+      // Once when the first retry was refused (is it gone?), once when polling began.
       expect(fetchDetail).toHaveBeenCalledTimes(2);
+      await jest.advanceTimersByTimeAsync(3_000);
+      expect(fetchDetail).toHaveBeenCalledTimes(3);
 
       const count = sources.length;
       await jest.advanceTimersByTimeAsync(30_000 - 3_000 - 1);
@@ -560,7 +561,7 @@ describe('WorkflowStream', () => {
       const count = sources.length;
       await jest.advanceTimersByTimeAsync(120_000);
       expect(sources).toHaveLength(count);
-      expect(fetchDetail).toHaveBeenCalledTimes(2);
+      expect(fetchDetail).toHaveBeenCalledTimes(3);
       expect(jest.getTimerCount()).toBe(0);
     });
 
@@ -593,6 +594,60 @@ describe('WorkflowStream', () => {
       await jest.advanceTimersByTimeAsync(40_000);
       expect(fetchDetail).toHaveBeenCalledTimes(polls);
       expect(sources.filter((source) => !source.closed)).toHaveLength(1);
+    });
+  });
+
+  describe('a deleted workflow', () => {
+    const notFound = Object.assign(new Error('Http failure response: 404 Not Found'), { status: 404 });
+
+    it('asks once when the first retry is refused, and stops for good on a 404', async () => {
+      const { stream, sources, fetchDetail, latest } = live();
+      send(latest(), run().slice(0, 3));
+      fetchDetail.mockRejectedValue(notFound);
+      latest().fail(); // the server ended the stream (the workflow was deleted)
+      expect(fetchDetail).not.toHaveBeenCalled();
+      await jest.advanceTimersByTimeAsync(1_000);
+      latest().fail(EVENT_SOURCE_STATE.closed); // the reconnection is refused: a 404
+      await jest.advanceTimersByTimeAsync(0);
+
+      expect(fetchDetail).toHaveBeenCalledTimes(1);
+      expect(stream.gone()).toBe(true);
+      expect(stream.connection()).toBe('ended');
+      await jest.advanceTimersByTimeAsync(600_000);
+      expect(sources).toHaveLength(2);
+      expect(jest.getTimerCount()).toBe(0);
+    });
+
+    it('goes on reconnecting when the refusal was not a 404 (the server is down)', async () => {
+      const { stream, sources, fetchDetail, latest } = live();
+      send(latest(), run().slice(0, 3));
+      fetchDetail.mockRejectedValue(Object.assign(new Error('offline'), { status: 0 }));
+      latest().fail();
+      await jest.advanceTimersByTimeAsync(1_000);
+      latest().fail();
+      await jest.advanceTimersByTimeAsync(0);
+      expect(stream.gone()).toBe(false);
+      expect(stream.connection()).toBe('reconnecting');
+      await expectNewSourceAfter(sources, 2_000);
+      stream.close();
+    });
+
+    it('stops for good when a poll answers 404', async () => {
+      const harness = live();
+      send(harness.latest(), run().slice(0, 3));
+      harness.fetchDetail.mockResolvedValue(foldWorkflow(SEED, run().slice(0, 3)));
+      harness.latest().fail();
+      for (const delay of [1_000, 2_000, 4_000, 8_000, 16_000]) {
+        await jest.advanceTimersByTimeAsync(delay);
+        harness.latest().fail();
+      }
+      await jest.advanceTimersByTimeAsync(0);
+      expect(harness.stream.connection()).toBe('polling');
+      harness.fetchDetail.mockRejectedValue(notFound);
+      await jest.advanceTimersByTimeAsync(3_000);
+      expect(harness.stream.gone()).toBe(true);
+      expect(harness.stream.connection()).toBe('ended');
+      expect(jest.getTimerCount()).toBe(0);
     });
   });
 

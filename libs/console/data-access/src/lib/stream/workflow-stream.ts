@@ -96,6 +96,7 @@ export class WorkflowStream {
   private readonly viewState = signal<WorkflowDetail | null>(null);
   private readonly connectionState = signal<ConnectionState>('offline');
   private readonly finishedState = signal(false);
+  private readonly goneState = signal(false);
   private readonly noticeSubject = new Subject<StreamNotice>();
   private readonly appliedSubject = new Subject<AppliedEvent>();
 
@@ -107,6 +108,8 @@ export class WorkflowStream {
   readonly connection: Signal<ConnectionState> = this.connectionState.asReadonly();
   /** The workflow has finished and the client has stopped for good. */
   readonly finished: Signal<boolean> = this.finishedState.asReadonly();
+  /** The workflow no longer exists (it was deleted): the client has stopped for good. */
+  readonly gone: Signal<boolean> = this.goneState.asReadonly();
   readonly notices$: Observable<StreamNotice> = this.noticeSubject.asObservable();
   /**
    * Each event applied after a snapshot, in id order (not the snapshot's: it holds only the current state).
@@ -251,6 +254,9 @@ export class WorkflowStream {
       this.startPolling();
       return;
     }
+    // A stream refused at once (never opened) may be a 404: the workflow was deleted. An EventSource cannot
+    // tell, so the state is asked for once, instead of finding out only when polling starts.
+    if (!connection.opened && this.tries === 1) void this.probeGone();
     this.tries++;
     this.connectionState.set('reconnecting');
     this.scheduleConnect(retryDelay(this.tries, this.random), false);
@@ -459,6 +465,20 @@ export class WorkflowStream {
     this.pollTimer = undefined;
   }
 
+  private async probeGone(): Promise<void> {
+    try {
+      await this.fetchDetail(this.workflowId);
+    } catch (error) {
+      if (isNotFound(error) && !this.closed) this.markGone();
+    }
+  }
+
+  /** Deleted (by this page, another tab, the CLI or retention): nothing more to show or to ask for. */
+  private markGone(): void {
+    this.goneState.set(true);
+    this.finish();
+  }
+
   private async poll(generation: number): Promise<void> {
     this.pollTimer = undefined;
     try {
@@ -471,9 +491,13 @@ export class WorkflowStream {
         this.finish();
         return;
       }
-    } catch {
-      // A failed poll is tried again at the next tick (a 401 is handled by the HTTP layer).
+    } catch (error) {
+      // A failed poll is tried again at the next tick (a 401 is handled by the HTTP layer); a 404 is final.
       if (generation !== this.pollGeneration) return;
+      if (isNotFound(error)) {
+        this.markGone();
+        return;
+      }
     }
     this.pollTimer = setTimeout(() => void this.poll(generation), STREAM_TIMING.pollMs);
   }
@@ -482,6 +506,11 @@ export class WorkflowStream {
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
   }
+}
+
+/** An HTTP answer of 404 (Angular's HttpErrorResponse, or anything with that status). */
+function isNotFound(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { status?: unknown }).status === 404;
 }
 
 function logEntry(key: string, line: LogCreatedPayload, agentName?: string): LogEntry {
