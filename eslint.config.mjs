@@ -16,15 +16,17 @@ const typeRules = {
     'type:contract',
     'type:ui',
   ],
-  'type:e2e': ['type:contract', 'type:testing'],
+  'type:e2e': ['type:contract', 'type:testing', 'type:driver'],
   'type:bench': ['type:contract'],
   'type:feature': ['type:engine', 'type:data-access', 'type:auth', 'type:core', 'type:contract', 'type:ui'],
   'type:engine': ['type:data-access', 'type:core', 'type:contract'],
   'type:auth': ['type:data-access', 'type:core', 'type:contract'],
-  'type:data-access': ['type:core', 'type:contract'],
+  'type:data-access': ['type:core', 'type:contract', 'type:driver'],
   'type:ui': ['type:contract'],
-  'type:core': ['type:contract'],
+  'type:core': ['type:contract', 'type:driver'],
   'type:contract': [],
+  // Loads a native driver for the running Node.js: depends on nothing of ours.
+  'type:driver': [],
 };
 const scopeRules = {
   'scope:api': ['scope:api', 'scope:shared'],

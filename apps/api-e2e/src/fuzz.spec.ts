@@ -1,7 +1,8 @@
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import SqliteDatabase from 'better-sqlite3';
+import type SqliteDatabase from 'better-sqlite3';
+import { loadSqliteDriver } from '@flowcast/shared-sqlite-driver';
 import fc from 'fast-check';
 import {
   type ApiClient,
@@ -88,7 +89,8 @@ describe('fuzzing the booted app', () => {
   beforeAll(async () => {
     server = await startServer({ env: { SSE_CLOSE_GRACE_MS: '100' } });
     api = server.api;
-    store = new SqliteDatabase(join(server.dataDir, 'flowcast.db'), { readonly: true });
+    const Sqlite = loadSqliteDriver();
+    store = new Sqlite(join(server.dataDir, 'flowcast.db'), { readonly: true });
     const workflow = await api.create(
       { name: 'fuzzed', agents: [simulatedAgent('a', { durationMs: 20 })] },
       true,

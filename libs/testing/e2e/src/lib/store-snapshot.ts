@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import SqliteDatabase from 'better-sqlite3';
+import { loadSqliteDriver } from '@flowcast/shared-sqlite-driver';
 import { Client } from 'pg';
 import type { StoredEvent, WorkflowDefinition, WorkflowDetail } from '@flowcast/shared-contract';
 
@@ -87,7 +87,8 @@ async function withSqliteCopy<T>(path: string, work: (query: Query) => Promise<T
     // No -shm: the first connection rebuilds the WAL index from the WAL itself.
     copyFileSync(path, join(dir, 'copy.db'));
     if (existsSync(`${path}-wal`)) copyFileSync(`${path}-wal`, join(dir, 'copy.db-wal'));
-    const db = new SqliteDatabase(join(dir, 'copy.db'));
+    const Sqlite = loadSqliteDriver();
+    const db = new Sqlite(join(dir, 'copy.db'));
     try {
       return await work(
         async <R>(sql: string, params: unknown[]) =>

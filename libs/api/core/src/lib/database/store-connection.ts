@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import SqliteDatabase from 'better-sqlite3';
+import type SqliteDatabase from 'better-sqlite3';
+import { loadSqliteDriver } from '@flowcast/shared-sqlite-driver';
 import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect } from 'kysely';
 import { Pool } from 'pg';
 import type { StoreLocation } from '../config/flowcast-config';
@@ -72,7 +73,8 @@ export class StoreConnection {
 function openSqlite(path: string): StoreConnection {
   const file = resolve(path);
   mkdirSync(dirname(file), { recursive: true });
-  const database = new SqliteDatabase(file);
+  const Sqlite = loadSqliteDriver();
+  const database = new Sqlite(file);
   // WAL lets stream readers replay while the engine writes; NORMAL sync is durable across process crashes.
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');

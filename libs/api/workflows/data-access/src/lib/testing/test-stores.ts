@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import SqliteDatabase from 'better-sqlite3';
+import { loadSqliteDriver } from '@flowcast/shared-sqlite-driver';
 import { sql } from 'kysely';
 import { Client } from 'pg';
 import { StoreConnection } from '@flowcast/api-core';
@@ -54,7 +54,8 @@ async function openSqlite(): Promise<TestStore> {
   const store = await StoreConnection.open({ kind: 'sqlite', path });
   const others: StoreConnection[] = [];
   // better-sqlite3 reads synchronously: the answer is what the file holds at the very moment of the call.
-  const reader = new SqliteDatabase(path, { readonly: true });
+  const Sqlite = loadSqliteDriver();
+  const reader = new Sqlite(path, { readonly: true });
   const selectIds = reader.prepare<[string], { seq: number }>(
     'select seq from events where workflow_id = ? order by seq',
   );
