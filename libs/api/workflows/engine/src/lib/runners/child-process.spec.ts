@@ -1,4 +1,5 @@
-import { childEnv, runChild } from './child-process';
+import { PassThrough } from 'node:stream';
+import { childEnv, readLines, runChild } from './child-process';
 
 // Each test starts a real process; leave room for a busy machine.
 jest.setTimeout(20_000);
@@ -67,5 +68,31 @@ describe('runChild output lines', () => {
     ]);
     expect(stdout).toEqual(['a\uFFFD']);
     expect(stderr).toEqual(['\uFFFD']);
+  });
+});
+
+describe('readLines', () => {
+  async function linesOf(chunks: (string | Buffer)[]): Promise<string[]> {
+    const stream = new PassThrough();
+    const lines: string[] = [];
+    const reading = readLines(stream, (line) => lines.push(line));
+    for (const chunk of chunks) stream.write(chunk);
+    stream.end();
+    await reading;
+    return lines;
+  }
+
+  it('splits at LF, CRLF and lone CR, also when a CRLF or a character is cut between chunks', async () => {
+    const euro = Buffer.from('€');
+    expect(
+      await linesOf(['a\r', '\nb\rc\n', 'd\r\n\r\n', euro.subarray(0, 1), euro.subarray(1), 'e\u2028f']),
+    ).toEqual(['a', 'b', 'c', 'd', '', '€e\u2028f']);
+  });
+
+  it('ends the last line at the end of the stream, with or without a line break', async () => {
+    expect(await linesOf(['x\ny'])).toEqual(['x', 'y']);
+    expect(await linesOf(['x\n'])).toEqual(['x']);
+    expect(await linesOf(['x\r'])).toEqual(['x']);
+    expect(await linesOf([])).toEqual([]);
   });
 });

@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { RunnerContext } from './agent-runner';
 import { guardGroup } from './group-guard';
@@ -99,12 +98,8 @@ export function runChild(
             terminate();
           }, options.timeoutMs);
 
-    const pump = (stream: Readable, onLine: (line: string) => void) => {
-      // The stream decodes, not readline: readline never flushes its decoder, so bytes of a character cut
-      // off by the end of the output would vanish; the stream's decoder turns them into U+FFFD at the end.
-      stream.setEncoding('utf8');
-      const lines = createInterface({ input: stream, crlfDelay: Infinity });
-      lines.on('line', (line) => {
+    const pump = (stream: Readable, onLine: (line: string) => void) =>
+      readLines(stream, (line) => {
         onLine(line);
         // Stop reading while the output has not been stored: the pipe fills and the child blocks on write.
         const ready = context.capacity();
@@ -112,12 +107,10 @@ export function runChild(
         void ready.then(() => (settled = true));
         queueMicrotask(() => {
           if (settled) return;
-          lines.pause();
-          void ready.then(() => lines.resume());
+          stream.pause();
+          void ready.then(() => stream.resume());
         });
       });
-      return new Promise<void>((done) => lines.once('close', () => done()));
-    };
     const reading = Promise.all([pump(child.stdout, onStdout), pump(child.stderr, onStderr)]);
 
     child.once('error', (error) => {
@@ -141,5 +134,45 @@ export function runChild(
         resolve({ exitCode, signal, timedOut, aborted });
       });
     });
+  });
+}
+
+/**
+ * Calls `onLine` for every line of a stream decoded as UTF-8 as a whole, split at LF, CRLF and lone CR only
+ * (not readline: it never flushes its decoder, so a character cut off by the end of the output vanished,
+ * and from Node 22 it also splits at U+2028 and U+2029, which are text here). The last line needs no
+ * line break. Resolves when the stream has ended.
+ */
+export function readLines(stream: Readable, onLine: (line: string) => void): Promise<void> {
+  stream.setEncoding('utf8');
+  let rest = '';
+  return new Promise<void>((done) => {
+    stream.on('data', (chunk: string) => {
+      rest += chunk;
+      let start = 0;
+      for (let index = 0; index < rest.length; index++) {
+        const char = rest.charCodeAt(index);
+        if (char !== 10 && char !== 13) continue;
+        // A CR at the very end may be the first half of a CRLF that the next chunk completes.
+        if (char === 13 && index === rest.length - 1) break;
+        onLine(rest.slice(start, index));
+        if (char === 13 && rest.charCodeAt(index + 1) === 10) index++;
+        start = index + 1;
+      }
+      rest = rest.slice(start);
+    });
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      if (rest.endsWith('\r')) rest = rest.slice(0, -1) + '\n';
+      const last = rest.endsWith('\n') ? rest.slice(0, -1) : rest;
+      if (rest !== '') onLine(last);
+      rest = '';
+      done();
+    };
+    stream.once('end', finish);
+    stream.once('close', finish);
+    stream.once('error', finish);
   });
 }
