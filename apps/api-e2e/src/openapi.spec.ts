@@ -7,6 +7,7 @@ import {
   removeDir,
   type RunningServer,
   simulatedAgent,
+  type SseReader,
   startServer,
 } from '@flowcast/testing-e2e';
 
@@ -67,9 +68,16 @@ describe('the OpenAPI description', () => {
   }
 
   /** A stream as the admin until `until` holds (or it ends), its events recorded. */
-  async function stream(path: string, until: (events: { event: string }[]) => boolean, headers = {}) {
+  /** Records a stream's answer; `whileOpen` runs once it is answered 200, before waiting for `until`. */
+  async function stream(
+    path: string,
+    until: (events: { event: string }[]) => boolean,
+    headers = {},
+    whileOpen?: (reader: SseReader) => Promise<void>,
+  ) {
     const reader = server.stream(path, headers);
     await reader.waitFor((r) => r.status !== 0);
+    if (reader.status === 200 && whileOpen) await whileOpen(reader);
     if (reader.status === 200) await reader.waitFor((r) => until(r.events) || r.ended).catch(() => undefined);
     reader.close();
     await reader.done;
@@ -214,16 +222,22 @@ describe('the OpenAPI description', () => {
       await call(admin, 'GET', '/api/workflows/stream?colour=red');
 
       // Deleting: refused while running (409), then done once it has ended (204), then gone (404).
+      // Started at once: queued or running, either way busy.
       const busy = await admin.create(definition('doc-delete', { durationMs: 60_000 }), true);
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      await call(admin, 'DELETE', `/api/workflows/${busy.id}`);
+      expect((await call(admin, 'DELETE', `/api/workflows/${busy.id}`)).status).toBe(409);
       await call(admin, 'POST', `/api/workflows/${busy.id}/cancel`);
       await admin.waitForEnd(busy.id);
-      const listening = stream('/api/workflows/stream', (e) => e.some((x) => x.event === 'workflow:deleted'));
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      expect((await call(admin, 'DELETE', `/api/workflows/${busy.id}`)).status).toBe(204);
-      await listening;
-      await call(admin, 'DELETE', `/api/workflows/${busy.id}`);
+      const deletions = await stream(
+        '/api/workflows/stream',
+        (e) => e.some((x) => x.event === 'workflow:deleted'),
+        {},
+        async (reader) => {
+          await reader.waitFor((r) => r.events.some((x) => x.event === 'workflow:list'));
+          expect((await call(admin, 'DELETE', `/api/workflows/${busy.id}`)).status).toBe(204);
+        },
+      );
+      expect(deletions.events.map((x) => x.event)).toContain('workflow:deleted');
+      expect((await call(admin, 'DELETE', `/api/workflows/${busy.id}`)).status).toBe(404);
     });
 
     it('validates every recorded answer against the document', () => {
